@@ -1,0 +1,75 @@
+/**
+ * sockscope: socket-level network monitoring for Deno, Node.js and Bun.
+ *
+ * `listen()` binds TCP and UDP ports, accepts thousands of concurrent
+ * connections, and reports every one as typed events: who, when, how long,
+ * bytes each way, the first bytes, and how it closed, each with a stable
+ * `uid` and its Community ID. Writers turn the events into NDJSON or console
+ * lines; remote bytes are never written raw to a terminal.
+ *
+ * @example Print every connection's summary
+ * ```ts
+ * import { listen } from "@sockscope/sockscope";
+ *
+ * const monitor = await listen({ host: "127.0.0.1", ports: "8000,8022" });
+ * for await (const event of monitor.events) {
+ *   if (event.type === "conn.close") {
+ *     console.log(`${event.src}:${event.sport} ${event.reason} ${event.orig_bytes} B in ${event.duration}s`);
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export { listen, type Monitor } from "./src/monitor/monitor.ts";
+export {
+  DEFAULT_CAPTURE_BYTES,
+  DEFAULT_HOST,
+  DEFAULT_MAX_CONNS,
+  DEFAULT_PORT,
+  type ListenOptions,
+  type ResolvedListenOptions,
+  resolveListenOptions,
+} from "./src/monitor/options.ts";
+export type {
+  CloseReason,
+  ConnCloseEvent,
+  ConnDataEvent,
+  ConnDropEvent,
+  ConnOpenEvent,
+  Direction,
+  FlowFields,
+  ListenerUpEvent,
+  MonitorEvent,
+  Proto,
+  UdpDatagramEvent,
+} from "./src/monitor/events.ts";
+export type { MonitorStats } from "./src/monitor/stats.ts";
+export { EventHub, type EventListener, type SubscribeOptions } from "./src/monitor/event_hub.ts";
+export { TopCounter } from "./src/monitor/top_counter.ts";
+export { newUid } from "./src/monitor/uid.ts";
+
+export type { Conn, ConnCloseInfo, ConnHandler } from "./src/net/conn.ts";
+export type { ConnCallback, TcpListener, TcpListenOptions } from "./src/net/listener.ts";
+export type { DatagramCallback, UdpListener, UdpListenOptions } from "./src/net/datagram.ts";
+export type { AdapterName, RuntimeAdapter } from "./src/net/adapter.ts";
+export { AddressInUseError, AddressNotAvailableError, PermissionDeniedError } from "./src/net/errors.ts";
+export { parsePortSpec } from "./src/net/ports.ts";
+export { formatHostPort, normalizeAddress, parseIp } from "./src/net/ip.ts";
+
+export { ADAPTER_NAMES, detectRuntime, loadAdapter, type RuntimeName } from "./src/runtime/detect.ts";
+
+export type { Sink } from "./src/output/sink.ts";
+export { NdjsonWriter, type NdjsonWriterOptions } from "./src/output/ndjson_writer.ts";
+export { ConsoleWriter, type ConsoleWriterOptions, type PrintMode } from "./src/output/console_writer.ts";
+export { eventToJson } from "./src/output/event_json.ts";
+export { formatSummary } from "./src/output/summary.ts";
+
+export { communityId, type FlowTuple } from "./src/format/community_id.ts";
+export { hexdump } from "./src/format/hexdump.ts";
+export { escapeText, escapeTextLines } from "./src/format/safe_text.ts";
+export { formatDuration, parseDuration } from "./src/format/duration.ts";
+export { formatBytes } from "./src/format/size.ts";
+export { parseEscapes } from "./src/format/escapes.ts";
+export { VERSION } from "./src/version.ts";

@@ -1,0 +1,180 @@
+/**
+ * Community ID v1 flow hashes
+ * (https://github.com/corelight/community-id-spec), the identifier Zeek,
+ * Suricata, Elastic, Arkime and Wireshark use to join records of one flow.
+ *
+ * @module
+ */
+
+import { encodeBase64 } from "./base64.ts";
+import { parseIp } from "../net/ip.ts";
+import { sha1 } from "./sha1.ts";
+
+/** The endpoints and IP protocol of a flow, as seen by its initiator. */
+export interface FlowTuple {
+  /** IP protocol number, e.g. 6 (TCP), 17 (UDP), 132 (SCTP), 1 (ICMP), 58 (ICMPv6). */
+  proto: number;
+  /** Source (initiator) IP address; IPv4-mapped IPv6 counts as IPv4. */
+  srcAddr: string;
+  /** Destination (responder) IP address. */
+  dstAddr: string;
+  /** Source port; for ICMP and ICMPv6 the message type. */
+  srcPort: number;
+  /** Destination port; for ICMP and ICMPv6 the message code. */
+  dstPort: number;
+}
+
+const ICMP = 1;
+const TCP = 6;
+const UDP = 17;
+const ICMP6 = 58;
+const SCTP = 132;
+
+/**
+ * ICMP and ICMPv6 request/reply type pairs (Zeek's mapping, adopted by the
+ * spec): for these "two-way" types the code is replaced by the counterpart
+ * type so that request and reply hash alike. Other types are one-way and
+ * keep their direction. -1 marks a one-way type.
+ */
+function counterparts(pairs: number[]): Int16Array {
+  const t = new Int16Array(256).fill(-1);
+  for (let i = 0; i < pairs.length; i += 2) {
+    t[pairs[i]] = pairs[i + 1];
+    t[pairs[i + 1]] = pairs[i];
+  }
+  return t;
+}
+// echo, router solicitation/advertisement, timestamp, information, address mask
+const ICMP_COUNTERPART: Int16Array = counterparts([8, 0, 10, 9, 13, 14, 15, 16, 17, 18]);
+// echo, MLD query/report, router and neighbor discovery, who-are-you, home agent discovery
+const ICMP6_COUNTERPART: Int16Array = counterparts([
+  128,
+  129,
+  130,
+  131,
+  133,
+  134,
+  135,
+  136,
+  139,
+  140,
+  144,
+  145,
+]);
+
+/** Hash input, reused: seed(2) + 2 x addr(16 max) + proto(1) + pad(1) + 2 x port(2). */
+const INPUT = new Uint8Array(40);
+
+function addressBytes(address: string, role: string): Uint8Array {
+  const bytes = parseIp(address);
+  if (bytes === null) {
+    throw new TypeError(`Invalid ${role} address "${address}": expected an IPv4 or IPv6 literal`);
+  }
+  if (bytes.length === 16 && bytes[10] === 0xff && bytes[11] === 0xff) {
+    let mapped = true;
+    for (let i = 0; i < 10; i++) {
+      if (bytes[i] !== 0) {
+        mapped = false;
+        break;
+      }
+    }
+    if (mapped) return bytes.subarray(12);
+  }
+  return bytes;
+}
+
+function checkRange(value: number, name: string, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`Invalid ${name} "${value}": expected an integer 0-${max}`);
+  }
+}
+
+/** -1, 0 or 1 as `a` sorts before, equal to or after `b` (same length). */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * Computes the Community ID v1 of a flow: `"1:"` and the base64 SHA-1 of the
+ * seed, the ordered endpoints, the protocol and the ports. Both directions
+ * of a flow give the same ID. IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`)
+ * hash as IPv4, as Zeek and Suricata see them on the wire. For ICMP (1) and
+ * ICMPv6 (58) `srcPort`/`dstPort` carry the message type and code and are
+ * mapped as the spec says; for protocols other than TCP, UDP, SCTP, ICMP and
+ * ICMPv6 the ports are not part of the hash.
+ *
+ * @example
+ * ```ts
+ * import { communityId } from "./community_id.ts";
+ *
+ * communityId({ proto: 6, srcAddr: "1.2.3.4", dstAddr: "5.6.7.8", srcPort: 1122, dstPort: 3344 });
+ * // "1:wCb3OG7yAFWelaUydu0D+125CLM="
+ * ```
+ *
+ * @param flow The flow's protocol, endpoints and ports.
+ * @param seed The Community ID seed, 0-65535 (default 0).
+ * @returns The Community ID string.
+ * @throws {TypeError} If an address is not an IP literal, or the two
+ * addresses are of different families.
+ * @throws {RangeError} If the protocol, a port or the seed is out of range.
+ */
+export function communityId(flow: FlowTuple, seed = 0): string {
+  const { proto } = flow;
+  let srcPort = flow.srcPort;
+  let dstPort = flow.dstPort;
+  checkRange(proto, "protocol", 255);
+  checkRange(srcPort, "source port", 65535);
+  checkRange(dstPort, "destination port", 65535);
+  checkRange(seed, "seed", 65535);
+  let src = addressBytes(flow.srcAddr, "source");
+  let dst = addressBytes(flow.dstAddr, "destination");
+  if (src.length !== dst.length) {
+    throw new TypeError(
+      `Mismatched address families "${flow.srcAddr}" and "${flow.dstAddr}": ` +
+        `expected both IPv4 or both IPv6`,
+    );
+  }
+
+  const hasPorts = proto === TCP || proto === UDP || proto === SCTP || proto === ICMP ||
+    proto === ICMP6;
+  let oneWay = false;
+  if (proto === ICMP || proto === ICMP6) {
+    const table = proto === ICMP ? ICMP_COUNTERPART : ICMP6_COUNTERPART;
+    const counterpart = srcPort < 256 ? table[srcPort] : -1;
+    if (counterpart === -1) oneWay = true;
+    else dstPort = counterpart;
+  }
+  if (!oneWay) {
+    const order = compareBytes(src, dst);
+    if (order > 0 || (order === 0 && srcPort > dstPort)) {
+      const a = src;
+      src = dst;
+      dst = a;
+      const p = srcPort;
+      srcPort = dstPort;
+      dstPort = p;
+    }
+  }
+
+  const input = INPUT;
+  input[0] = seed >>> 8;
+  input[1] = seed;
+  input.set(src, 2);
+  let o = 2 + src.length;
+  input.set(dst, o);
+  o += dst.length;
+  input[o] = proto;
+  input[o + 1] = 0;
+  o += 2;
+  if (hasPorts) {
+    input[o] = srcPort >>> 8;
+    input[o + 1] = srcPort;
+    input[o + 2] = dstPort >>> 8;
+    input[o + 3] = dstPort;
+    o += 4;
+  }
+  return "1:" + encodeBase64(sha1(input.subarray(0, o)));
+}

@@ -1,0 +1,324 @@
+/**
+ * The listen engine: binds every port, tracks every connection, emits the
+ * event stream, and shuts down without losing a record.
+ *
+ * @module
+ */
+
+import type { RuntimeAdapter } from "../net/adapter.ts";
+import type { Conn } from "../net/conn.ts";
+import type { TcpListener } from "../net/listener.ts";
+import type { UdpListener } from "../net/datagram.ts";
+import { loadAdapter } from "../runtime/detect.ts";
+import { communityId } from "../format/community_id.ts";
+import { EventHub, type EventListener, type SubscribeOptions } from "./event_hub.ts";
+import { DEFAULT_QUEUE_LIMIT, EventQueue } from "./event_queue.ts";
+import type { CloseReason, ConnCloseEvent, ListenerUpEvent, MonitorEvent, UdpDatagramEvent } from "./events.ts";
+import { type ListenOptions, resolveListenOptions, type ResolvedListenOptions } from "./options.ts";
+import type { MonitorStats } from "./stats.ts";
+import { type SessionHost, TcpSession } from "./tcp_session.ts";
+import { TopCounter } from "./top_counter.ts";
+
+const UDP = 17;
+/** How long `close()` waits for the runtime to report closed connections before recording them itself. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+/**
+ * A running monitor.
+ *
+ * @example
+ * ```ts
+ * import { listen } from "@sockscope/sockscope";
+ * const monitor = await listen({ ports: [0] });
+ * console.log(monitor.addresses);
+ * await monitor.close();
+ * ```
+ */
+export interface Monitor {
+  /** The bound listeners (real ports when 0 was asked for). */
+  readonly addresses: readonly { readonly proto: "tcp" | "udp"; readonly host: string; readonly port: number }[];
+  /**
+   * The event stream. Each iteration starts at the moment it begins (after
+   * a replay of the `listener.up` events) and ends after `close()`.
+   */
+  readonly events: AsyncIterable<MonitorEvent>;
+  /**
+   * Adds a synchronous listener (for writers), first replaying the
+   * `listener.up` events; returns the function that removes it.
+   */
+  subscribe(listener: EventListener, options?: SubscribeOptions): () => void;
+  /** A snapshot of the counters. */
+  stats(): MonitorStats;
+  /** Resolves once `close()` has finished. */
+  readonly closed: Promise<void>;
+  /**
+   * Stops accepting, closes every open connection (reason `shutdown`), waits
+   * for their `conn.close` events and ends the event stream. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+class MonitorImpl implements Monitor, SessionHost {
+  readonly hub: EventHub = new EventHub();
+  readonly captureBytes: number;
+  clock: number = Date.now();
+  readonly addresses: { proto: "tcp" | "udp"; host: string; port: number }[] = [];
+  readonly closed: Promise<void>;
+  #resolveClosed!: () => void;
+  #options: ResolvedListenOptions;
+  #adapter: RuntimeAdapter;
+  #tcp: TcpListener[] = [];
+  #udp: UdpListener[] = [];
+  #sessions = new Set<TcpSession>();
+  #live = 0;
+  #closing: Promise<void> | undefined;
+  #allClosed: (() => void) | undefined;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #upEvents: ListenerUpEvent[] = [];
+  #queues = new Set<EventQueue>();
+  #startedMs = Date.now();
+  #connsTotal = 0;
+  #connsDropped = 0;
+  #bytesIn = 0;
+  #bytesOutClosed = 0;
+  #datagrams = 0;
+  #datagramBytes = 0;
+  #eventsDropped = 0;
+  #reasons: Record<CloseReason, number> = {
+    fin: 0,
+    rst: 0,
+    "idle-timeout": 0,
+    "max-conns": 0,
+    shutdown: 0,
+    error: 0,
+  };
+  #sources = new TopCounter<string>(1024);
+  #ports = new TopCounter<string>(1024);
+
+  constructor(options: ResolvedListenOptions, adapter: RuntimeAdapter) {
+    this.#options = options;
+    this.#adapter = adapter;
+    this.captureBytes = options.captureBytes;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+  }
+
+  async start(): Promise<void> {
+    const { host, backlog } = this.#options;
+    try {
+      for (const port of this.#options.ports) {
+        const l = await this.#adapter.listenTcp({ hostname: host, port, backlog }, (c) => this.#accept(c));
+        this.#tcp.push(l);
+        this.#up("tcp", l.localAddress, l.localPort);
+      }
+      for (const port of this.#options.udpPorts) {
+        let local = { host, port };
+        const u = await this.#adapter.listenUdp({ hostname: host, port }, (data, addr, rport) =>
+          this.#datagram(local.host, local.port, data, addr, rport));
+        local = { host: u.localAddress, port: u.localPort };
+        this.#udp.push(u);
+        this.#up("udp", u.localAddress, u.localPort);
+      }
+    } catch (err) {
+      for (const l of this.#tcp) l.close();
+      for (const u of this.#udp) u.close();
+      throw err;
+    }
+    if (this.#options.idleTimeout > 0) {
+      const every = Math.min(1000, Math.max(10, Math.floor(this.#options.idleTimeout / 4)));
+      this.#sweeper = setInterval(() => this.#sweep(), every);
+    }
+  }
+
+  #up(proto: "tcp" | "udp", host: string, port: number): void {
+    this.addresses.push({ proto, host, port });
+    const ev: ListenerUpEvent = { ts: new Date().toISOString(), type: "listener.up", proto, host, port };
+    this.#upEvents.push(ev);
+    this.hub.emit(ev);
+  }
+
+  #accept(conn: Conn): void {
+    if (this.#closing) {
+      // Accepted in the instant between close() and the listener stopping.
+      const s = new TcpSession(this, conn, false);
+      this.#track(s);
+      s.closeReason = "shutdown";
+      conn.close();
+      return;
+    }
+    const dropped = this.#live >= this.#options.maxConns;
+    const s = new TcpSession(this, conn, dropped);
+    this.#track(s);
+    if (dropped) {
+      this.#connsDropped++;
+      this.hub.emit({ ...s.openEvent(), type: "conn.drop", reason: "max-conns", limit: this.#options.maxConns });
+      s.closeFor("max-conns");
+      return;
+    }
+    this.#live++;
+    s.live = true;
+    if (this.#options.banner.byteLength > 0) s.send(this.#options.banner);
+  }
+
+  #track(s: TcpSession): void {
+    this.#connsTotal++;
+    this.#sources.add(s.conn.remoteAddress);
+    this.#ports.add(`tcp/${s.conn.localPort}`);
+    this.#sessions.add(s);
+    s.conn.start(s);
+    this.hub.emit(s.openEvent());
+  }
+
+  countIn(n: number): void {
+    this.#bytesIn += n;
+  }
+
+  sessionClosed(s: TcpSession, event: ConnCloseEvent): void {
+    if (!this.#sessions.delete(s)) return;
+    if (s.live) this.#live--;
+    this.#bytesOutClosed += event.resp_bytes;
+    this.#reasons[event.reason]++;
+    this.hub.emit(event);
+    if (this.#sessions.size === 0) this.#allClosed?.();
+  }
+
+  #datagram(host: string, port: number, data: Uint8Array, addr: string, rport: number): void {
+    this.#datagrams++;
+    this.#datagramBytes += data.byteLength;
+    this.#sources.add(addr);
+    this.#ports.add(`udp/${port}`);
+    if (!this.hub.active) return;
+    const take = Math.min(data.byteLength, this.captureBytes);
+    const ev: UdpDatagramEvent = {
+      ts: new Date().toISOString(),
+      type: "udp.datagram",
+      community_id: communityId({ proto: UDP, srcAddr: addr, dstAddr: host, srcPort: rport, dstPort: port }),
+      proto: "udp",
+      src: addr,
+      sport: rport,
+      dst: host,
+      dport: port,
+      len: data.byteLength,
+      data: this.hub.wantsData ? data.slice(0, take) : new Uint8Array(0),
+    };
+    this.hub.emit(ev);
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    this.clock = now;
+    const limit = this.#options.idleTimeout;
+    for (const s of this.#sessions) {
+      if (now - s.lastActive >= limit) s.closeFor("idle-timeout");
+    }
+  }
+
+  get events(): AsyncIterable<MonitorEvent> {
+    return {
+      [Symbol.asyncIterator]: () => {
+        let unsubscribe = () => {};
+        const queue = new EventQueue(
+          DEFAULT_QUEUE_LIMIT,
+          () => this.#eventsDropped++,
+          () => {
+            unsubscribe();
+            this.#queues.delete(queue);
+          },
+        );
+        for (const ev of this.#upEvents) queue.push(ev);
+        if (this.#closing && this.#sessions.size === 0) {
+          queue.end();
+          return queue;
+        }
+        this.#queues.add(queue);
+        unsubscribe = this.hub.subscribe((ev) => queue.push(ev));
+        return queue;
+      },
+    };
+  }
+
+  subscribe(listener: EventListener, options?: SubscribeOptions): () => void {
+    // Late subscribers still learn where the monitor listens.
+    for (const ev of this.#upEvents) listener(ev);
+    return this.hub.subscribe(listener, options);
+  }
+
+  stats(): MonitorStats {
+    let bytesOut = this.#bytesOutClosed;
+    for (const s of this.#sessions) bytesOut += s.conn.bytesWritten;
+    return {
+      startedAt: new Date(this.#startedMs).toISOString(),
+      uptime: (Date.now() - this.#startedMs) / 1000,
+      connsOpen: this.#sessions.size,
+      connsTotal: this.#connsTotal,
+      connsDropped: this.#connsDropped,
+      bytesIn: this.#bytesIn,
+      bytesOut,
+      datagrams: this.#datagrams,
+      datagramBytes: this.#datagramBytes,
+      eventsDropped: this.#eventsDropped,
+      closeReasons: { ...this.#reasons },
+      topSources: this.#sources.top(10).map(({ key, count }) => ({ address: key, count })),
+      topPorts: this.#ports.top(10).map(({ key, count }) => {
+        const [proto, port] = key.split("/");
+        return { proto: proto as "tcp" | "udp", port: Number(port), count };
+      }),
+    };
+  }
+
+  /** Counts events a writer could not keep up with (writers call this through the monitor). */
+  countDropped(n: number): void {
+    this.#eventsDropped += n;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    for (const l of this.#tcp) l.close();
+    for (const u of this.#udp) u.close();
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    if (this.#sessions.size > 0) {
+      const all = new Promise<void>((resolve) => (this.#allClosed = resolve));
+      for (const s of [...this.#sessions]) s.closeFor("shutdown");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)));
+      await Promise.race([all, grace]);
+      clearTimeout(timer);
+      // Whatever the runtime never reported still gets its record.
+      for (const s of [...this.#sessions]) s.forceClosed("shutdown");
+    }
+    for (const q of this.#queues) q.end();
+    this.#queues.clear();
+    this.#resolveClosed();
+  }
+}
+
+/**
+ * Starts monitoring: binds every TCP and UDP port and resolves once all are
+ * listening. Rejects with {@linkcode AddressInUseError},
+ * {@linkcode PermissionDeniedError} or {@linkcode AddressNotAvailableError}
+ * when a port cannot be bound (none stays bound then), and with
+ * TypeError / RangeError for invalid options.
+ *
+ * @example
+ * ```ts
+ * import { listen } from "@sockscope/sockscope";
+ *
+ * const monitor = await listen({ host: "127.0.0.1", ports: [0] });
+ * const { port } = monitor.addresses[0];
+ * console.log(`listening on ${port}`);
+ * for await (const event of monitor.events) {
+ *   if (event.type === "listener.up") break;
+ * }
+ * await monitor.close();
+ * ```
+ */
+export async function listen(options: ListenOptions = {}): Promise<Monitor> {
+  const resolved = resolveListenOptions(options);
+  const adapter = typeof options.adapter === "object" ? options.adapter : await loadAdapter(options.adapter);
+  const monitor = new MonitorImpl(resolved, adapter);
+  await monitor.start();
+  return monitor;
+}

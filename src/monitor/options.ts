@@ -1,0 +1,131 @@
+/**
+ * Options of `listen()`, and their validation.
+ *
+ * @module
+ */
+
+import type { AdapterName, RuntimeAdapter } from "../net/adapter.ts";
+import { parsePortSpec } from "../net/ports.ts";
+
+/** Default TCP port, as in the classic example. */
+export const DEFAULT_PORT = 8000;
+/** Default bind address: loopback only, so nothing is exposed by accident. */
+export const DEFAULT_HOST = "127.0.0.1";
+/** Default bytes captured per direction per connection. */
+export const DEFAULT_CAPTURE_BYTES = 4096;
+/** Default limit on concurrent connections. */
+export const DEFAULT_MAX_CONNS = 10_000;
+
+/**
+ * Options of {@linkcode listen}.
+ *
+ * @example
+ * ```ts
+ * import type { ListenOptions } from "@sockscope/sockscope";
+ * const options: ListenOptions = { host: "127.0.0.1", ports: "8000,9000-9002", idleTimeout: 30_000 };
+ * ```
+ */
+export interface ListenOptions {
+  /** Address to bind (default `127.0.0.1`); `::1`, `::` and `0.0.0.0` work too. */
+  readonly host?: string;
+  /** TCP ports: numbers or a spec like `"8000,8022,9000-9010"` (default `[8000]`; `[]` for none). */
+  readonly ports?: readonly number[] | string;
+  /** UDP ports, same forms (default none). */
+  readonly udpPorts?: readonly number[] | string;
+  /** Concurrent connections allowed; connections past it are closed at once and recorded as drops (default 10,000). */
+  readonly maxConns?: number;
+  /** Milliseconds without a byte either way before a connection is closed; 0 = never (default). */
+  readonly idleTimeout?: number;
+  /** Bytes (or UTF-8 text) sent to every new connection. */
+  readonly banner?: Uint8Array | string;
+  /** Bytes kept of each direction per connection for `conn.data` events (default 4096). */
+  readonly captureBytes?: number;
+  /** Adapter name or instance; default: the running runtime's. */
+  readonly adapter?: AdapterName | RuntimeAdapter;
+  /** Accept queue length (default 511). */
+  readonly backlog?: number;
+}
+
+/** {@linkcode ListenOptions} after validation, with defaults applied. */
+export interface ResolvedListenOptions {
+  /** Bind address. */
+  readonly host: string;
+  /** TCP ports. */
+  readonly ports: readonly number[];
+  /** UDP ports. */
+  readonly udpPorts: readonly number[];
+  /** Concurrent connection limit. */
+  readonly maxConns: number;
+  /** Idle timeout in ms, 0 = off. */
+  readonly idleTimeout: number;
+  /** Banner bytes (empty = none). */
+  readonly banner: Uint8Array;
+  /** Capture window per direction. */
+  readonly captureBytes: number;
+  /** Accept queue length. */
+  readonly backlog: number;
+}
+
+function ports(value: readonly number[] | string | undefined, name: string, fallback: number[]): number[] {
+  if (value === undefined) return fallback;
+  if (typeof value === "string") return parsePortSpec(value, name);
+  if (!Array.isArray(value)) {
+    throw new TypeError(`Invalid ${name} ${JSON.stringify(value)}: expected an array of ports or a string like "8000,9000-9010"`);
+  }
+  for (const p of value) {
+    if (!Number.isInteger(p) || p < 0 || p > 65535) {
+      throw new RangeError(`Invalid ${name} entry ${JSON.stringify(p)}: expected an integer 0-65535`);
+    }
+  }
+  return [...new Set(value)];
+}
+
+function integer(value: number | undefined, name: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new RangeError(`Invalid ${name} ${JSON.stringify(value)}: expected an integer >= ${min}`);
+  }
+  return value;
+}
+
+/**
+ * Validates `options` and fills in defaults. Throws TypeError / RangeError
+ * naming the option and what was expected.
+ *
+ * @example
+ * ```ts
+ * import { resolveListenOptions } from "@sockscope/sockscope";
+ * const resolved = resolveListenOptions({ ports: "8000-8002" });
+ * console.log(resolved.ports); // [8000, 8001, 8002]
+ * ```
+ */
+export function resolveListenOptions(options: ListenOptions = {}): ResolvedListenOptions {
+  const host = options.host ?? DEFAULT_HOST;
+  if (typeof host !== "string" || host.length === 0) {
+    throw new TypeError(`Invalid host ${JSON.stringify(host)}: expected an address such as 127.0.0.1 or ::1`);
+  }
+  const udpPorts = ports(options.udpPorts, "udpPorts", []);
+  const tcpPorts = ports(options.ports, "ports", udpPorts.length > 0 && options.ports === undefined ? [] : [DEFAULT_PORT]);
+  if (tcpPorts.length === 0 && udpPorts.length === 0) {
+    throw new RangeError("Invalid ports: expected at least one TCP or UDP port");
+  }
+  const idleTimeout = options.idleTimeout ?? 0;
+  if (typeof idleTimeout !== "number" || !Number.isFinite(idleTimeout) || idleTimeout < 0) {
+    throw new RangeError(`Invalid idleTimeout ${JSON.stringify(idleTimeout)}: expected milliseconds >= 0`);
+  }
+  let banner: Uint8Array;
+  if (options.banner === undefined) banner = new Uint8Array(0);
+  else if (typeof options.banner === "string") banner = new TextEncoder().encode(options.banner);
+  else if (options.banner instanceof Uint8Array) banner = options.banner.slice();
+  else throw new TypeError("Invalid banner: expected a string or a Uint8Array");
+  return {
+    host,
+    ports: tcpPorts,
+    udpPorts,
+    maxConns: integer(options.maxConns, "maxConns", 1, 10_000),
+    idleTimeout,
+    banner,
+    captureBytes: integer(options.captureBytes, "captureBytes", 0, DEFAULT_CAPTURE_BYTES),
+    backlog: integer(options.backlog, "backlog", 1, 511),
+  };
+}

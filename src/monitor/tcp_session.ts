@@ -1,0 +1,161 @@
+/**
+ * One monitored TCP connection: counts bytes, captures the first bytes of
+ * each direction, and turns the adapter's callbacks into events.
+ *
+ * @module
+ */
+
+import type { Conn, ConnCloseInfo, ConnHandler } from "../net/conn.ts";
+import { communityId } from "../format/community_id.ts";
+import type { CloseReason, ConnCloseEvent, ConnDataEvent, ConnOpenEvent, Direction } from "./events.ts";
+import type { EventHub } from "./event_hub.ts";
+import { newUid } from "./uid.ts";
+
+const TCP = 6;
+
+/** What a session needs from its monitor. */
+export interface SessionHost {
+  /** Where events go. */
+  readonly hub: EventHub;
+  /** Capture window per direction. */
+  readonly captureBytes: number;
+  /** A coarse clock (ms), refreshed by the idle sweeper. */
+  readonly clock: number;
+  /** Called once when the session has emitted its `conn.close`. */
+  sessionClosed(session: TcpSession, event: ConnCloseEvent): void;
+  /** Counts bytes received, for live stats. */
+  countIn(n: number): void;
+}
+
+/** A monitored connection; it is the adapter's {@linkcode ConnHandler}. */
+export class TcpSession implements ConnHandler {
+  readonly conn: Conn;
+  readonly uid: string = newUid();
+  readonly communityId: string;
+  readonly startMs: number;
+  lastActive: number;
+  origBytes = 0;
+  /** Set by the monitor before it closes the connection itself. */
+  closeReason: CloseReason | undefined;
+  /** True while the session counts against the connection limit. */
+  live = false;
+  /** True for connections closed at once by a limit. */
+  readonly dropped: boolean;
+  #host: SessionHost;
+  #respCaptured = 0;
+  #closed = false;
+
+  constructor(host: SessionHost, conn: Conn, dropped: boolean) {
+    this.#host = host;
+    this.conn = conn;
+    this.dropped = dropped;
+    this.startMs = Date.now();
+    this.lastActive = host.clock;
+    this.communityId = communityId({
+      proto: TCP,
+      srcAddr: conn.remoteAddress,
+      dstAddr: conn.localAddress,
+      srcPort: conn.remotePort,
+      dstPort: conn.localPort,
+    });
+  }
+
+  /** The `conn.open` event of this session. */
+  openEvent(): ConnOpenEvent {
+    const c = this.conn;
+    return {
+      ts: new Date(this.startMs).toISOString(),
+      type: "conn.open",
+      uid: this.uid,
+      community_id: this.communityId,
+      proto: "tcp",
+      src: c.remoteAddress,
+      sport: c.remotePort,
+      dst: c.localAddress,
+      dport: c.localPort,
+    };
+  }
+
+  /** Sends bytes to the peer and captures them as `resp`. */
+  send(data: Uint8Array): void {
+    if (data.byteLength === 0) return;
+    this.#capture("resp", this.#respCaptured, data);
+    this.#respCaptured += data.byteLength;
+    this.conn.write(data);
+  }
+
+  data(chunk: Uint8Array): void {
+    const n = chunk.byteLength;
+    const offset = this.origBytes;
+    this.origBytes = offset + n;
+    this.lastActive = this.#host.clock;
+    this.#host.countIn(n);
+    if (offset < this.#host.captureBytes) this.#capture("orig", offset, chunk);
+  }
+
+  #capture(dir: Direction, offset: number, chunk: Uint8Array): void {
+    const host = this.#host;
+    if (offset >= host.captureBytes || !host.hub.wantsData) return;
+    const take = Math.min(chunk.byteLength, host.captureBytes - offset);
+    const event: ConnDataEvent = {
+      ts: new Date().toISOString(),
+      type: "conn.data",
+      uid: this.uid,
+      dir,
+      offset,
+      len: take,
+      // A copy: adapters reuse their buffers, and a slice of a large chunk
+      // would pin the whole chunk.
+      data: chunk.slice(0, take),
+    };
+    host.hub.emit(event);
+  }
+
+  end(): void {
+    // Sink semantics: the peer is done sending, so finish our side too.
+    this.conn.closeWrite();
+  }
+
+  close(info: ConnCloseInfo): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const reason: CloseReason = this.closeReason ?? (info.reset ? "rst" : info.error ? "error" : "fin");
+    const now = Date.now();
+    const c = this.conn;
+    const event: ConnCloseEvent = {
+      ts: new Date(now).toISOString(),
+      type: "conn.close",
+      uid: this.uid,
+      community_id: this.communityId,
+      proto: "tcp",
+      src: c.remoteAddress,
+      sport: c.remotePort,
+      dst: c.localAddress,
+      dport: c.localPort,
+      reason,
+      duration: (now - this.startMs) / 1000,
+      orig_bytes: this.origBytes,
+      resp_bytes: c.bytesWritten,
+      ...(reason === "error" && info.error ? { error: String(info.error.message ?? info.error) } : {}),
+    };
+    this.#host.sessionClosed(this, event);
+  }
+
+  /** Closes the connection on the monitor's initiative, recording `reason`. */
+  closeFor(reason: CloseReason): void {
+    if (this.#closed) return;
+    this.closeReason ??= reason;
+    this.conn.close();
+  }
+
+  /** Whether `close` has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Records a close the adapter never reported (last resort at shutdown). */
+  forceClosed(reason: CloseReason): void {
+    this.closeReason ??= reason;
+    this.close({ reset: false });
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The contract every runtime adapter implements: the only seam between the
+ * runtime-neutral core and `Deno.*`, `node:net` / `node:dgram` or `Bun.*`.
+ *
+ * @module
+ */
+
+import type { ConnCallback, TcpListener, TcpListenOptions } from "./listener.ts";
+import type { DatagramCallback, UdpListener, UdpListenOptions } from "./datagram.ts";
+
+/** Names of the built-in adapters. */
+export type AdapterName = "deno" | "node" | "bun";
+
+/**
+ * A runtime adapter: binds TCP listeners and UDP sockets.
+ * Binding errors are {@linkcode AddressInUseError},
+ * {@linkcode PermissionDeniedError} or {@linkcode AddressNotAvailableError}.
+ *
+ * @example
+ * ```ts
+ * import { loadAdapter } from "@sockscope/sockscope";
+ * const adapter = await loadAdapter();
+ * const listener = await adapter.listenTcp({ hostname: "127.0.0.1", port: 0 }, (conn) => conn.close());
+ * listener.close();
+ * ```
+ */
+export interface RuntimeAdapter {
+  /** Which adapter this is. */
+  readonly name: AdapterName;
+  /** Binds a TCP listener; every accepted connection goes to `onConn`. */
+  listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener>;
+  /** Binds a UDP socket; every datagram goes to `onDatagram`. */
+  listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Promise<UdpListener>;
+}

@@ -1,0 +1,229 @@
+/**
+ * IP address literals: parsing to bytes, IPv4-mapped IPv6 normalisation and
+ * `host:port` formatting.
+ *
+ * @module
+ */
+
+/** Hex digit value per ASCII code, -1 for anything else. */
+const HEX: Int8Array = /* @__PURE__ */ (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) t[0x30 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[0x41 + i] = 10 + i;
+    t[0x61 + i] = 10 + i;
+  }
+  return t;
+})();
+
+const COLON = 0x3a;
+const DOT = 0x2e;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Parses a dotted quad in `s[start, end)` into `out[at..at+3]`. Each part is
+ * 0-255 in decimal without leading zeros (so `010` is rejected rather than
+ * guessed to be octal).
+ */
+function parseV4Into(s: string, start: number, end: number, out: Uint8Array, at: number): boolean {
+  let parts = 0;
+  let i = start;
+  while (parts < 4) {
+    let value = 0;
+    let digits = 0;
+    const first = i;
+    while (i < end) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) break;
+      value = value * 10 + d;
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 3 || value > 255) return false;
+    if (digits > 1 && s.charCodeAt(first) === 0x30) return false;
+    out[at + parts] = value;
+    parts++;
+    if (parts < 4) {
+      if (i >= end || s.charCodeAt(i) !== DOT) return false;
+      i++;
+    }
+  }
+  return i === end;
+}
+
+/** Parses an IPv6 literal (no brackets, no zone) in `s[start, end)`. */
+function parseV6(s: string, start: number, end: number): Uint8Array | null {
+  const out = new Uint8Array(16);
+  let i = start;
+  let groups = 0;
+  let compressAt = -1;
+  if (end - start < 2) return null;
+  if (s.charCodeAt(i) === COLON) {
+    if (s.charCodeAt(i + 1) !== COLON) return null;
+    compressAt = 0;
+    i += 2;
+    if (i === end) return out;
+  }
+  for (;;) {
+    let value = 0;
+    let digits = 0;
+    let j = i;
+    while (j < end) {
+      const c = s.charCodeAt(j);
+      const h = c < 128 ? HEX[c] : -1;
+      if (h < 0) break;
+      value = (value << 4) | h;
+      digits++;
+      j++;
+      if (digits > 4) return null;
+    }
+    if (j < end && s.charCodeAt(j) === DOT) {
+      // Embedded IPv4 in the last 32 bits.
+      if (groups > 6 || !parseV4Into(s, i, end, out, groups * 2)) return null;
+      groups += 2;
+      break;
+    }
+    if (digits === 0 || groups === 8) return null;
+    out[groups * 2] = value >> 8;
+    out[groups * 2 + 1] = value & 0xff;
+    groups++;
+    i = j;
+    if (i === end) break;
+    if (s.charCodeAt(i) !== COLON) return null;
+    i++;
+    if (i === end) return null; // a single trailing colon
+    if (s.charCodeAt(i) === COLON) {
+      if (compressAt !== -1) return null; // a second "::"
+      compressAt = groups;
+      i++;
+      if (i === end) break;
+    }
+  }
+  if (compressAt === -1) return groups === 8 ? out : null;
+  if (groups > 7) return null; // "::" must stand for at least one group
+  const tail = (groups - compressAt) * 2;
+  if (tail > 0) {
+    out.copyWithin(16 - tail, compressAt * 2, groups * 2);
+    out.fill(0, compressAt * 2, 16 - tail);
+  }
+  return out;
+}
+
+/**
+ * Parses an IP address literal into its network-order bytes.
+ *
+ * IPv4 must be a dotted quad of decimal parts 0-255 without leading zeros.
+ * IPv6 may be full, compressed with `::`, end in an embedded IPv4 address
+ * (`::ffff:1.2.3.4`), carry a zone (`fe80::1%eth0`, ignored) and be wrapped in
+ * brackets (`[::1]`). Brackets and zones are rejected on IPv4. IPv4-mapped
+ * IPv6 stays 16 bytes here; see {@linkcode normalizeAddress}.
+ *
+ * @example
+ * ```ts
+ * import { parseIp } from "./ip.ts";
+ *
+ * parseIp("127.0.0.1"); // Uint8Array(4) [127, 0, 0, 1]
+ * parseIp("[::1]")?.length; // 16
+ * parseIp("localhost"); // null
+ * ```
+ *
+ * @param address The literal to parse.
+ * @returns 4 bytes for IPv4, 16 bytes for IPv6, or `null` if `address` is not
+ * a valid IP literal.
+ */
+export function parseIp(address: string): Uint8Array | null {
+  let start = 0;
+  let end = address.length;
+  if (end === 0) return null;
+  let wrapped = false;
+  if (address.charCodeAt(0) === OPEN_BRACKET) {
+    if (end < 3 || address.charCodeAt(end - 1) !== CLOSE_BRACKET) return null;
+    start = 1;
+    end--;
+    wrapped = true;
+  }
+  const zone = address.indexOf("%", start);
+  let zoned = false;
+  if (zone !== -1 && zone < end) {
+    if (zone === end - 1) return null; // empty zone
+    end = zone;
+    zoned = true;
+  }
+  const colon = address.indexOf(":", start);
+  if (colon === -1 || colon >= end) {
+    if (wrapped || zoned) return null;
+    const out = new Uint8Array(4);
+    return parseV4Into(address, start, end, out, 0) ? out : null;
+  }
+  return parseV6(address, start, end);
+}
+
+/** True when `bytes` is an IPv4-mapped IPv6 address (`::ffff:0:0/96`). */
+function isV4Mapped(bytes: Uint8Array): boolean {
+  if (bytes.length !== 16 || bytes[10] !== 0xff || bytes[11] !== 0xff) return false;
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Normalises an address as reported by a socket for display and hashing:
+ * IPv4-mapped IPv6 (`::ffff:127.0.0.1`, any case or spelling) becomes the
+ * plain IPv4 address and surrounding brackets are removed. Anything else is
+ * returned unchanged; addresses that cannot be mapped (most IPv4 and IPv6)
+ * take a fast path without parsing.
+ *
+ * @example
+ * ```ts
+ * import { normalizeAddress } from "./ip.ts";
+ *
+ * normalizeAddress("::FFFF:127.0.0.1"); // "127.0.0.1"
+ * normalizeAddress("[::1]"); // "::1"
+ * normalizeAddress("10.0.0.7"); // "10.0.0.7"
+ * ```
+ *
+ * @param address An address literal, possibly bracketed.
+ * @returns The normalised address text.
+ */
+export function normalizeAddress(address: string): string {
+  const c = address.charCodeAt(0);
+  // Only "[...]", "::..." and "0..." can be bracketed or IPv4-mapped.
+  if (c !== OPEN_BRACKET && c !== COLON && c !== 0x30) return address;
+  let text = address;
+  if (c === OPEN_BRACKET && address.charCodeAt(address.length - 1) === CLOSE_BRACKET) {
+    text = address.slice(1, -1);
+  }
+  const bytes = parseIp(text);
+  if (bytes !== null && isV4Mapped(bytes)) {
+    return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  }
+  return text;
+}
+
+/**
+ * Formats an address and port as `host:port`, bracketing IPv6 addresses.
+ * The address is used as given (call {@linkcode normalizeAddress} first to
+ * show IPv4-mapped addresses as IPv4).
+ *
+ * @example
+ * ```ts
+ * import { formatHostPort } from "./ip.ts";
+ *
+ * formatHostPort("127.0.0.1", 80); // "127.0.0.1:80"
+ * formatHostPort("::1", 80); // "[::1]:80"
+ * ```
+ *
+ * @param address An IPv4 or IPv6 address (brackets optional for IPv6).
+ * @param port A port number 0-65535.
+ * @returns The `host:port` text.
+ * @throws {RangeError} If `port` is not an integer 0-65535.
+ */
+export function formatHostPort(address: string, port: number): string {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Invalid port "${port}": expected an integer 0-65535`);
+  }
+  if (address.indexOf(":") !== -1 && address.charCodeAt(0) !== OPEN_BRACKET) {
+    return `[${address}]:${port}`;
+  }
+  return `${address}:${port}`;
+}

@@ -1,0 +1,221 @@
+/**
+ * Human-readable console output: a line per listener, connection open and
+ * close, and (optionally) the bytes received, always escaped so that remote
+ * bytes can never drive the terminal.
+ *
+ * @module
+ */
+
+import type { MonitorEvent } from "../monitor/events.ts";
+import { escapeTextLines } from "../format/safe_text.ts";
+import { hexdump } from "../format/hexdump.ts";
+import { formatBytes } from "../format/size.ts";
+import { formatDuration } from "../format/duration.ts";
+import { formatHostPort } from "../net/ip.ts";
+import type { Sink } from "./sink.ts";
+
+/** How received bytes are shown: escaped text, a hex dump, or not at all. */
+export type PrintMode = "text" | "hex" | "none";
+
+/** Options of {@linkcode ConsoleWriter}. */
+export interface ConsoleWriterOptions {
+  /** How to show captured bytes (default `text`). */
+  readonly print?: PrintMode;
+  /** ANSI colour (default false; the CLI enables it on a TTY without NO_COLOR). */
+  readonly color?: boolean;
+  /** Output (estimated bytes) that may wait before data lines are skipped; default 1 MiB. */
+  readonly maxPendingBytes?: number;
+}
+
+const encoder = new TextEncoder();
+const ESC = "\x1b[";
+const PAINT = {
+  green: "32",
+  red: "31",
+  yellow: "33",
+  cyan: "36",
+  dim: "2",
+  bold: "1",
+} as const;
+
+/**
+ * Writes monitor events as console lines.
+ *
+ * @example
+ * ```ts
+ * import { ConsoleWriter, listen, type Sink } from "@sockscope/sockscope";
+ * const out: Sink = {
+ *   write(d) { console.log(new TextDecoder().decode(d).trimEnd()); return Promise.resolve(); },
+ *   sync: () => Promise.resolve(),
+ *   close: () => Promise.resolve(),
+ * };
+ * const monitor = await listen({ ports: [0] });
+ * const view = new ConsoleWriter(out, { print: "hex" });
+ * monitor.subscribe(view.handle, { data: view.wantsData });
+ * await monitor.close();
+ * await view.close();
+ * ```
+ */
+export class ConsoleWriter {
+  #sink: Sink;
+  #print: PrintMode;
+  #color: boolean;
+  #maxPending: number;
+  #labels = new Map<string, string>();
+  #pending = "";
+  #pump: Promise<void> | undefined;
+  #scheduled = false;
+  #skipped = 0;
+  #failed = false;
+
+  /** Creates a writer that owns `sink`. */
+  constructor(sink: Sink, options: ConsoleWriterOptions = {}) {
+    this.#sink = sink;
+    this.#print = options.print ?? "text";
+    this.#color = options.color ?? false;
+    this.#maxPending = options.maxPendingBytes ?? 1024 * 1024;
+  }
+
+  /** Whether this writer shows captured bytes (subscribe with `{ data: wantsData }`). */
+  get wantsData(): boolean {
+    return this.#print !== "none";
+  }
+
+  /** Data events not shown because the console could not keep up. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+
+  /** The event listener to subscribe. */
+  readonly handle = (event: MonitorEvent): void => {
+    if (this.#failed) return;
+    const text = this.#format(event);
+    if (text === "") return;
+    this.#enqueue(text);
+  };
+
+  /** Queues a line of the caller's own (already safe) text. */
+  line(text: string): void {
+    this.#enqueue(text + "\n");
+  }
+
+  #enqueue(text: string): void {
+    this.#pending += text;
+    if (!this.#pump && !this.#scheduled) {
+      this.#scheduled = true;
+      setTimeout(() => {
+        this.#scheduled = false;
+        this.#startPump();
+      }, 0);
+    }
+  }
+
+  #startPump(): Promise<void> {
+    this.#pump ??= this.#drain().finally(() => (this.#pump = undefined));
+    return this.#pump;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0 && !this.#failed) {
+      const text = this.#pending;
+      this.#pending = "";
+      try {
+        await this.#sink.write(encoder.encode(text));
+      } catch {
+        this.#failed = true; // e.g. a closed pipe: the log still has everything.
+      }
+    }
+  }
+
+  /** Writes everything queued. */
+  async flush(): Promise<void> {
+    while (this.#pending.length > 0 || this.#pump) await this.#startPump();
+  }
+
+  /** Flushes and closes the sink. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.#sink.close();
+  }
+
+  #paint(code: string, text: string): string {
+    return this.#color ? `${ESC}${code}m${text}${ESC}0m` : text;
+  }
+
+  #format(ev: MonitorEvent): string {
+    switch (ev.type) {
+      case "listener.up":
+        return `${this.#paint(PAINT.bold, "listening")} on ${ev.proto} ${formatHostPort(ev.host, ev.port)}\n`;
+      case "conn.open": {
+        const label = `${formatHostPort(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
+        this.#labels.set(ev.uid, label);
+        return `${time(ev.ts)} ${this.#paint(PAINT.green, "open ")}  ${label}  ${this.#paint(PAINT.dim, ev.uid)}\n`;
+      }
+      case "conn.drop":
+        return `${time(ev.ts)} ${this.#paint(PAINT.yellow, "drop ")}  ${formatHostPort(ev.src, ev.sport)} -> ${
+          formatHostPort(ev.dst, ev.dport)
+        }  ${ev.reason} (limit ${ev.limit})\n`;
+      case "conn.close": {
+        const label = this.#labels.get(ev.uid) ??
+          `${formatHostPort(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
+        this.#labels.delete(ev.uid);
+        const color = ev.reason === "fin"
+          ? PAINT.dim
+          : ev.reason === "rst" || ev.reason === "error"
+          ? PAINT.red
+          : PAINT.yellow;
+        const error = ev.error ? ` (${escapeTextLines(encoder.encode(ev.error)).join("")})` : "";
+        return `${time(ev.ts)} ${this.#paint(color, "close")}  ${label}  ${ev.reason}${error}  in ${
+          formatBytes(ev.orig_bytes)
+        }  out ${formatBytes(ev.resp_bytes)}  ${formatDuration(ev.duration * 1000)}\n`;
+      }
+      case "conn.data": {
+        if (this.#print === "none") return "";
+        if (this.#tooFar()) return "";
+        const label = this.#labels.get(ev.uid) ?? ev.uid;
+        const head = `${time(ev.ts)} ${this.#paint(PAINT.cyan, "data ")}  ${label}  ${
+          ev.dir === "orig" ? "in" : "out"
+        } ${formatBytes(ev.len)} @${ev.offset}\n`;
+        return head + this.#body(ev.data, ev.offset);
+      }
+      case "udp.datagram": {
+        const head = `${time(ev.ts)} ${this.#paint(PAINT.cyan, "udp  ")}  ${formatHostPort(ev.src, ev.sport)} -> ${
+          formatHostPort(ev.dst, ev.dport)
+        }  ${formatBytes(ev.len)}\n`;
+        if (this.#print === "none") return head;
+        if (this.#tooFar()) return "";
+        return head + this.#body(ev.data, 0);
+      }
+    }
+  }
+
+  #tooFar(): boolean {
+    if (this.#pending.length > this.#maxPending) {
+      this.#skipped++;
+      return true;
+    }
+    if (this.#skipped > 0 && this.#pending.length === 0) {
+      this.#pending += `[${this.#skipped} data events not shown: the console could not keep up]\n`;
+      this.#skipped = 0;
+    }
+    return false;
+  }
+
+  #body(data: Uint8Array, offset: number): string {
+    const gutter = this.#paint(PAINT.dim, "    | ");
+    const lines = this.#print === "hex" ? hexdump(data, offset) : escapeTextLines(data);
+    let out = "";
+    for (const l of lines) out += gutter + l + "\n";
+    return out;
+  }
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+/** Local time of day with milliseconds, from an ISO timestamp. */
+function time(ts: string): string {
+  const d = new Date(ts);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}

@@ -1,0 +1,140 @@
+/**
+ * Writes the event stream as NDJSON to a {@linkcode Sink}, in batches, off the
+ * data path.
+ *
+ * @module
+ */
+
+import { isDroppable, type MonitorEvent } from "../monitor/events.ts";
+import type { Sink } from "./sink.ts";
+import { eventToJson } from "./event_json.ts";
+
+/** Options of {@linkcode NdjsonWriter}. */
+export interface NdjsonWriterOptions {
+  /**
+   * Bytes (estimated) that may wait for the sink before payload events
+   * (`conn.data`, `udp.datagram`) are dropped and counted. Lifecycle events
+   * are never dropped. Default 16 MiB.
+   */
+  readonly maxPendingBytes?: number;
+  /** Called once with the first write error; events after it are counted as dropped. */
+  readonly onError?: (error: Error) => void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * An NDJSON event log.
+ *
+ * @example
+ * ```ts
+ * import { listen, NdjsonWriter, type Sink } from "@sockscope/sockscope";
+ * const lines: string[] = [];
+ * const sink: Sink = {
+ *   write(d) { lines.push(new TextDecoder().decode(d)); return Promise.resolve(); },
+ *   sync: () => Promise.resolve(),
+ *   close: () => Promise.resolve(),
+ * };
+ * const monitor = await listen({ ports: [0] });
+ * const log = new NdjsonWriter(sink);
+ * monitor.subscribe(log.handle);
+ * await monitor.close();
+ * await log.close();
+ * ```
+ */
+export class NdjsonWriter {
+  #sink: Sink;
+  #pending: MonitorEvent[] = [];
+  #pendingBytes = 0;
+  #maxPendingBytes: number;
+  #pump: Promise<void> | undefined;
+  #scheduled = false;
+  #dropped = 0;
+  #written = 0;
+  #failed = false;
+  #onError: ((error: Error) => void) | undefined;
+
+  /** Creates a writer that owns `sink`. */
+  constructor(sink: Sink, options: NdjsonWriterOptions = {}) {
+    this.#sink = sink;
+    this.#maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
+    this.#onError = options.onError;
+  }
+
+  /** Events dropped because the sink was too slow or failed. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Events written. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** The event listener to subscribe: queues the event and returns at once. */
+  readonly handle = (event: MonitorEvent): void => {
+    if (this.#failed) {
+      this.#dropped++;
+      return;
+    }
+    const size = estimate(event);
+    if (this.#pendingBytes + size > this.#maxPendingBytes && isDroppable(event)) {
+      this.#dropped++;
+      return;
+    }
+    this.#pending.push(event);
+    this.#pendingBytes += size;
+    if (!this.#pump && !this.#scheduled) {
+      this.#scheduled = true;
+      // A macrotask turn lets a burst of events share one write.
+      setTimeout(() => {
+        this.#scheduled = false;
+        this.#startPump();
+      }, 0);
+    }
+  };
+
+  #startPump(): Promise<void> {
+    this.#pump ??= this.#drain().finally(() => (this.#pump = undefined));
+    return this.#pump;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0 && !this.#failed) {
+      const batch = this.#pending;
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      let text = "";
+      for (let i = 0; i < batch.length; i++) text += eventToJson(batch[i]) + "\n";
+      try {
+        await this.#sink.write(encoder.encode(text));
+        this.#written += batch.length;
+      } catch (err) {
+        this.#failed = true;
+        this.#dropped += batch.length + this.#pending.length;
+        this.#pending = [];
+        this.#onError?.(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  }
+
+  /** Writes everything queued so far. */
+  async flush(): Promise<void> {
+    while (this.#pending.length > 0 || this.#pump) await this.#startPump();
+  }
+
+  /** Flushes, syncs the sink to stable storage and closes it. */
+  async close(): Promise<void> {
+    await this.flush();
+    if (!this.#failed) {
+      try {
+        await this.#sink.sync();
+      } catch { /* stdout and pipes cannot be synced */ }
+    }
+    await this.#sink.close();
+  }
+}
+
+function estimate(event: MonitorEvent): number {
+  return event.type === "conn.data" || event.type === "udp.datagram" ? 256 + event.data.byteLength * 1.34 : 256;
+}

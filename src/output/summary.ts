@@ -1,0 +1,39 @@
+/**
+ * The end-of-run summary the CLI prints on shutdown.
+ *
+ * @module
+ */
+
+import type { MonitorStats } from "../monitor/stats.ts";
+import { formatBytes } from "../format/size.ts";
+import { formatDuration } from "../format/duration.ts";
+
+/**
+ * Renders a monitor's stats as a few lines of text.
+ *
+ * @example
+ * ```ts
+ * import { formatSummary, listen } from "@sockscope/sockscope";
+ * const monitor = await listen({ ports: [0] });
+ * await monitor.close();
+ * console.log(formatSummary(monitor.stats()));
+ * ```
+ */
+export function formatSummary(stats: MonitorStats): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const lines = [
+    `summary: ${n(stats.connsTotal)} connections (${n(stats.connsDropped)} dropped), ${formatBytes(stats.bytesIn)} in, ${
+      formatBytes(stats.bytesOut)
+    } out, ${n(stats.datagrams)} datagrams (${formatBytes(stats.datagramBytes)}), up ${formatDuration(stats.uptime * 1000)}`,
+  ];
+  const reasons = Object.entries(stats.closeReasons).filter(([, c]) => c > 0);
+  if (reasons.length > 0) lines.push(`  closed:      ${reasons.map(([r, c]) => `${r} ${n(c)}`).join(", ")}`);
+  if (stats.topSources.length > 0) {
+    lines.push(`  top sources: ${stats.topSources.slice(0, 5).map((s) => `${s.address} (${n(s.count)})`).join(", ")}`);
+  }
+  if (stats.topPorts.length > 0) {
+    lines.push(`  top ports:   ${stats.topPorts.slice(0, 5).map((p) => `${p.proto}/${p.port} (${n(p.count)})`).join(", ")}`);
+  }
+  if (stats.eventsDropped > 0) lines.push(`  events dropped by slow consumers: ${n(stats.eventsDropped)}`);
+  return lines.join("\n") + "\n";
+}

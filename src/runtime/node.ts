@@ -1,0 +1,176 @@
+/**
+ * The node:net / node:dgram adapter. Used on Node.js, and on Bun unless the
+ * native Bun adapter is chosen.
+ *
+ * Sockets run in flowing mode with `'data'` events (node's fast path) and
+ * `allowHalfOpen`, so the monitor decides what a peer's FIN means.
+ *
+ * @module
+ */
+
+import { createServer, type Server, type Socket } from "node:net";
+import { createSocket } from "node:dgram";
+import type { AdapterName, RuntimeAdapter } from "../net/adapter.ts";
+import type { Conn, ConnHandler } from "../net/conn.ts";
+import type { ConnCallback, TcpListener, TcpListenOptions } from "../net/listener.ts";
+import type { DatagramCallback, UdpListener, UdpListenOptions } from "../net/datagram.ts";
+import { normalizeAddress } from "../net/ip.ts";
+import { bindError } from "./bind_error.ts";
+
+const WRITE_HIGH_WATER = 64 * 1024;
+
+class NodeConn implements Conn {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  #socket: Socket;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    this.localAddress = normalizeAddress(socket.localAddress ?? "");
+    this.localPort = socket.localPort ?? 0;
+    this.remoteAddress = normalizeAddress(socket.remoteAddress ?? "");
+    this.remotePort = socket.remotePort ?? 0;
+  }
+
+  get bytesWritten(): number {
+    // bytesWritten counts bytes handed to the kernel, not the ones still queued.
+    return this.#socket.bytesWritten - this.#socket.writableLength;
+  }
+
+  start(handler: ConnHandler): void {
+    const socket = this.#socket;
+    let error: Error | undefined;
+    socket.on("data", (chunk: Uint8Array) => handler.data(chunk));
+    socket.on("end", () => handler.end());
+    socket.on("error", (err: Error) => {
+      error = err;
+    });
+    socket.on("close", () => {
+      const code = (error as { code?: string } | undefined)?.code;
+      handler.close({ reset: code === "ECONNRESET", error: code === "ECONNRESET" ? undefined : error });
+    });
+    if (handler.drain) socket.on("drain", () => handler.drain!());
+  }
+
+  write(data: Uint8Array): boolean {
+    const socket = this.#socket;
+    if (socket.destroyed || socket.writableEnded) return false;
+    socket.write(data);
+    return socket.writableLength < WRITE_HIGH_WATER;
+  }
+
+  closeWrite(): void {
+    if (!this.#socket.writableEnded) this.#socket.end();
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  reset(): void {
+    const socket = this.#socket as Socket & { resetAndDestroy?: () => void };
+    if (typeof socket.resetAndDestroy === "function" && !socket.destroyed) {
+      try {
+        socket.resetAndDestroy();
+        return;
+      } catch {
+        // Fall through: not every runtime implements it for every state.
+      }
+    }
+    socket.destroy();
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+}
+
+class NodeTcpListener implements TcpListener {
+  readonly localAddress: string;
+  readonly localPort: number;
+  #server: Server;
+
+  constructor(server: Server, localAddress: string, localPort: number) {
+    this.#server = server;
+    this.localAddress = localAddress;
+    this.localPort = localPort;
+  }
+
+  close(): void {
+    this.#server.close();
+  }
+}
+
+function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
+  const server = createServer({ allowHalfOpen: true }, (socket) => onConn(new NodeConn(socket)));
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.close();
+      reject(bindError(err, options.hostname, options.port));
+    };
+    server.once("error", onError);
+    server.listen({ host: options.hostname, port: options.port, backlog: options.backlog ?? 511 }, () => {
+      server.off("error", onError);
+      // Accept errors (EMFILE and friends) must not kill the process; node keeps
+      // the listening socket and retries on the next readiness event.
+      server.on("error", () => {});
+      const addr = server.address();
+      if (addr === null || typeof addr === "string") {
+        resolve(new NodeTcpListener(server, options.hostname, options.port));
+      } else {
+        resolve(new NodeTcpListener(server, normalizeAddress(addr.address), addr.port));
+      }
+    });
+  });
+}
+
+function listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Promise<UdpListener> {
+  const type = options.hostname.includes(":") ? "udp6" : "udp4";
+  const socket = createSocket({ type });
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      try {
+        socket.close();
+      } catch { /* never bound */ }
+      reject(bindError(err, options.hostname, options.port));
+    };
+    socket.once("error", onError);
+    socket.on("message", (msg: Uint8Array, rinfo) => onDatagram(msg, normalizeAddress(rinfo.address), rinfo.port));
+    socket.bind({ address: options.hostname, port: options.port }, () => {
+      socket.off("error", onError);
+      socket.on("error", () => {});
+      const addr = socket.address();
+      resolve({
+        localAddress: normalizeAddress(addr.address),
+        localPort: addr.port,
+        send: (data, address, port) =>
+          new Promise<void>((ok, fail) => socket.send(data, port, address, (err) => (err ? fail(err) : ok()))),
+        close: () => {
+          try {
+            socket.close();
+          } catch { /* already closed */ }
+        },
+      });
+    });
+  });
+}
+
+/**
+ * Creates the node:net adapter.
+ *
+ * @example
+ * ```ts
+ * import { loadAdapter } from "@sockscope/sockscope";
+ * const adapter = await loadAdapter("node");
+ * console.log(adapter.name); // "node"
+ * ```
+ */
+export function createNodeAdapter(name: AdapterName = "node"): RuntimeAdapter {
+  return { name, listenTcp, listenUdp };
+}

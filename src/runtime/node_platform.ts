@@ -1,0 +1,69 @@
+/**
+ * {@linkcode Platform} on Node.js and Bun.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { open } from "node:fs/promises";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Writable } from "node:stream";
+import type { Sink } from "../output/sink.ts";
+import type { Platform, SignalName, StdStream } from "./platform.ts";
+
+function stdStream(stream: Writable & { isTTY?: boolean }): StdStream {
+  return {
+    isTerminal: stream.isTTY === true,
+    write: (data) =>
+      new Promise<void>((resolve, reject) => {
+        stream.write(data, (err) => (err ? reject(err) : resolve()));
+      }),
+    sync: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Creates the Node.js (and Bun) platform services. */
+export function createNodePlatform(): Platform {
+  const isBun = typeof (globalThis as Record<string, unknown>).Bun === "object";
+  return {
+    runtime: isBun ? "bun" : "node",
+    runtimeVersion: isBun ? String(process.versions.bun) : process.versions.node,
+    args: process.argv.slice(2),
+    env: (name) => process.env[name],
+    stdout: stdStream(process.stdout),
+    stderr: stdStream(process.stderr),
+    async openAppend(path): Promise<Sink> {
+      const file = await open(path, "a");
+      return {
+        write: async (data) => {
+          let offset = 0;
+          while (offset < data.byteLength) {
+            const { bytesWritten } = await file.write(data, offset, data.byteLength - offset);
+            offset += bytesWritten;
+          }
+        },
+        sync: () => file.sync(),
+        close: () => file.close(),
+      };
+    },
+    onSignal(signal: SignalName, fn) {
+      process.on(signal, fn);
+      return () => process.off(signal, fn);
+    },
+    exit: (code) => process.exit(code),
+    isMain(meta) {
+      const main = (meta as ImportMeta & { main?: boolean }).main;
+      if (typeof main === "boolean") return main; // Bun, and Node >= 24.2
+      const entry = process.argv[1];
+      if (!entry) return false;
+      try {
+        // npm runs bins through a symlink in node_modules/.bin.
+        return realpathSync(entry) === realpathSync(fileURLToPath(meta.url));
+      } catch {
+        return false;
+      }
+    },
+  };
+}

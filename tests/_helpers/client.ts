@@ -1,0 +1,105 @@
+// Test clients built on node:net, which Deno, Node and Bun all provide.
+import net from "node:net";
+import dgram from "node:dgram";
+
+/** A connected test client that records everything it receives. */
+export interface TestClient {
+  socket: net.Socket;
+  received(): Uint8Array;
+  /** Resolves when the server's FIN (or the close) arrives. */
+  ended: Promise<void>;
+  /** Resolves when the socket is fully closed; `error` set if it failed. */
+  closed: Promise<{ error?: Error }>;
+  write(data: Uint8Array | string): Promise<void>;
+  end(): void;
+}
+
+/** Opens a TCP connection to host:port. */
+export function connect(port: number, host = "127.0.0.1", opts: { read?: boolean } = {}): Promise<TestClient> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    const socket = net.connect({ port, host, allowHalfOpen: true });
+    let endResolve!: () => void;
+    const ended = new Promise<void>((r) => (endResolve = r));
+    let error: Error | undefined;
+    const closed = new Promise<{ error?: Error }>((r) => socket.on("close", () => {
+      endResolve();
+      r({ error });
+    }));
+    socket.on("error", (e) => {
+      error = e;
+    });
+    if (opts.read !== false) socket.on("data", (c: Uint8Array) => chunks.push(new Uint8Array(c)));
+    socket.on("end", () => endResolve());
+    socket.once("connect", () => {
+      if (opts.read === false) socket.pause();
+      resolve({
+        socket,
+        received: () => concat(chunks),
+        ended,
+        closed,
+        write: (data) => new Promise((ok, fail) => socket.write(data, (e) => (e ? fail(e) : ok()))),
+        end: () => socket.end(),
+      });
+    });
+    socket.once("error", reject);
+  });
+}
+
+/** Concatenates byte chunks. */
+export function concat(chunks: Uint8Array[]): Uint8Array {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.byteLength;
+  }
+  return out;
+}
+
+/** Deterministic pseudo-random bytes (LCG), so failures are reproducible. */
+export function pseudoRandomBytes(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** Sends one UDP datagram and closes the socket. */
+export function sendDatagram(port: number, data: Uint8Array, host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket(host.includes(":") ? "udp6" : "udp4");
+    sock.bind(0, host, () => {
+      const local = sock.address().port;
+      sock.send(data, port, host, (err) => {
+        sock.close();
+        if (err) reject(err);
+        else resolve(local);
+      });
+    });
+  });
+}
+
+/** Resolves with `promise`, or rejects after `ms` naming `what`. Keeps tests bounded. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]);
+}
+
+/** True when ::1 can be bound on this machine. */
+export function hasIPv6(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once("error", () => resolve(false));
+    s.listen(0, "::1", () => s.close(() => resolve(true)));
+  });
+}
