@@ -7,7 +7,7 @@
  */
 
 import { encodeBase64 } from "./base64.ts";
-import { parseIp } from "../net/ip.ts";
+import { parseIpInto } from "../net/ip.ts";
 import { sha1 } from "./sha1.ts";
 
 /** The endpoints and IP protocol of a flow, as seen by its initiator. */
@@ -62,25 +62,31 @@ const ICMP6_COUNTERPART: Int16Array = counterparts([
   145,
 ]);
 
-/** Hash input, reused: seed(2) + 2 x addr(16 max) + proto(1) + pad(1) + 2 x port(2). */
+/**
+ * Hash input, reused: seed(2) + 2 x addr(16 max) + proto(1) + pad(1) + 2 x
+ * port(2). Addresses are parsed into slots 2 and 18 first, then packed.
+ */
 const INPUT = new Uint8Array(40);
+const SRC_AT = 2;
+const DST_AT = 18;
+/** Digest output, reused (typed-array allocation is slow on some runtimes). */
+const DIGEST = new Uint8Array(20);
 
-function addressBytes(address: string, role: string): Uint8Array {
-  const bytes = parseIp(address);
-  if (bytes === null) {
+/**
+ * Parses an address into INPUT at `at`; returns its length, 4 or 16, with
+ * IPv4-mapped IPv6 reduced to its 4 IPv4 bytes (moved to `at`).
+ */
+function parseAddress(address: string, role: string, at: number): number {
+  const length = parseIpInto(address, INPUT, at);
+  if (length === 0) {
     throw new TypeError(`Invalid ${role} address "${address}": expected an IPv4 or IPv6 literal`);
   }
-  if (bytes.length === 16 && bytes[10] === 0xff && bytes[11] === 0xff) {
-    let mapped = true;
-    for (let i = 0; i < 10; i++) {
-      if (bytes[i] !== 0) {
-        mapped = false;
-        break;
-      }
-    }
-    if (mapped) return bytes.subarray(12);
+  if (length === 16 && INPUT[at + 10] === 0xff && INPUT[at + 11] === 0xff) {
+    for (let i = at; i < at + 10; i++) if (INPUT[i] !== 0) return 16;
+    INPUT.copyWithin(at, at + 12, at + 16);
+    return 4;
   }
-  return bytes;
+  return length;
 }
 
 function checkRange(value: number, name: string, max: number): void {
@@ -89,10 +95,11 @@ function checkRange(value: number, name: string, max: number): void {
   }
 }
 
-/** -1, 0 or 1 as `a` sorts before, equal to or after `b` (same length). */
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+/** Compares the two parsed addresses of `length` bytes: <0, 0 or >0. */
+function compareAddresses(length: number): number {
+  for (let i = 0; i < length; i++) {
+    const d = INPUT[SRC_AT + i] - INPUT[DST_AT + i];
+    if (d !== 0) return d;
   }
   return 0;
 }
@@ -129,9 +136,8 @@ export function communityId(flow: FlowTuple, seed = 0): string {
   checkRange(srcPort, "source port", 65535);
   checkRange(dstPort, "destination port", 65535);
   checkRange(seed, "seed", 65535);
-  let src = addressBytes(flow.srcAddr, "source");
-  let dst = addressBytes(flow.dstAddr, "destination");
-  if (src.length !== dst.length) {
+  const length = parseAddress(flow.srcAddr, "source", SRC_AT);
+  if (parseAddress(flow.dstAddr, "destination", DST_AT) !== length) {
     throw new TypeError(
       `Mismatched address families "${flow.srcAddr}" and "${flow.dstAddr}": ` +
         `expected both IPv4 or both IPv6`,
@@ -147,25 +153,28 @@ export function communityId(flow: FlowTuple, seed = 0): string {
     if (counterpart === -1) oneWay = true;
     else dstPort = counterpart;
   }
+
+  // Pack: seed, first address, second address, proto, 0, ports.
+  const input = INPUT;
+  let swap = false;
   if (!oneWay) {
-    const order = compareBytes(src, dst);
-    if (order > 0 || (order === 0 && srcPort > dstPort)) {
-      const a = src;
-      src = dst;
-      dst = a;
-      const p = srcPort;
-      srcPort = dstPort;
-      dstPort = p;
+    const order = compareAddresses(length);
+    swap = order > 0 || (order === 0 && srcPort > dstPort);
+  }
+  if (swap) {
+    const p = srcPort;
+    srcPort = dstPort;
+    dstPort = p;
+    for (let i = 0; i < length; i++) {
+      const a = input[SRC_AT + i];
+      input[SRC_AT + i] = input[DST_AT + i];
+      input[DST_AT + i] = a;
     }
   }
-
-  const input = INPUT;
+  if (length === 4) input.copyWithin(SRC_AT + 4, DST_AT, DST_AT + 4);
   input[0] = seed >>> 8;
   input[1] = seed;
-  input.set(src, 2);
-  let o = 2 + src.length;
-  input.set(dst, o);
-  o += dst.length;
+  let o = SRC_AT + 2 * length;
   input[o] = proto;
   input[o + 1] = 0;
   o += 2;
@@ -176,5 +185,5 @@ export function communityId(flow: FlowTuple, seed = 0): string {
     input[o + 3] = dstPort;
     o += 4;
   }
-  return "1:" + encodeBase64(sha1(input.subarray(0, o)));
+  return "1:" + encodeBase64(sha1(input.subarray(0, o), DIGEST));
 }

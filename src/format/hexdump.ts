@@ -4,23 +4,16 @@
  * @module
  */
 
-/** Two lowercase hex digits per byte value. */
-const HEX_PAIR: string[] = /* @__PURE__ */ Array.from(
-  { length: 256 },
-  (_, i) => (i < 16 ? "0" : "") + i.toString(16),
-);
-/** The ASCII column character per byte value: printable ASCII or ".". */
-const ASCII: string[] = /* @__PURE__ */ Array.from(
-  { length: 256 },
-  (_, i) => (i >= 0x20 && i <= 0x7e ? String.fromCharCode(i) : "."),
-);
-/** What follows the hex of byte j (0-15) on a line. */
-const SEPARATOR: string[] = /* @__PURE__ */ Array.from(
-  { length: 16 },
-  (_, j) => (j === 7 || j === 15 ? "  " : " "),
-);
-/** Blank filler for the missing byte j of a short last line. */
-const FILLER: string[] = /* @__PURE__ */ SEPARATOR.map((s) => "  " + s);
+/** Lowercase hex digit char codes. */
+const HEX: Uint8Array = /* @__PURE__ */ new TextEncoder().encode("0123456789abcdef");
+const SPACE = 0x20;
+const BAR = 0x7c;
+const DOT = 0x2e;
+const NEWLINE = 0x0a;
+/** Builds the whole dump as ASCII, reused up to SCRATCH_LIMIT bytes. */
+const SCRATCH_LIMIT = 1 << 20;
+let scratch = new Uint8Array(0);
+const DECODER = new TextDecoder();
 
 /**
  * Formats bytes as canonical hex dump lines, 16 bytes per line: the 8-digit
@@ -45,28 +38,57 @@ const FILLER: string[] = /* @__PURE__ */ SEPARATOR.map((s) => "  " + s);
  * @throws {RangeError} If `offset` is not a non-negative safe integer.
  */
 export function hexdump(data: Uint8Array, offset = 0): string[] {
-  if (!Number.isSafeInteger(offset) || offset < 0) {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(offset + data.length)) {
     throw new RangeError(`Invalid hexdump offset "${offset}": expected a non-negative integer`);
   }
   const n = data.length;
-  const lines: string[] = new Array(Math.ceil(n / 16));
-  for (let start = 0, line = 0; start < n; start += 16, line++) {
+  if (n === 0) return [];
+  const lineCount = Math.ceil(n / 16);
+  const lastOffset = offset + (lineCount - 1) * 16;
+  const width = lastOffset > 0xffffffff ? lastOffset.toString(16).length : 8;
+  // offset, 2 spaces, 16 x 3 hex columns + 1 group gap, 1 space, |16 chars|, newline
+  const size = lineCount * (width + 2 + 49 + 1 + 18 + 1);
+  let buf = scratch;
+  if (buf.length < size) {
+    buf = new Uint8Array(size);
+    if (size <= SCRATCH_LIMIT) scratch = buf;
+  }
+
+  let o = 0;
+  for (let start = 0; start < n; start += 16) {
+    if (start !== 0) buf[o++] = NEWLINE;
     const at = offset + start;
-    let text = at.toString(16);
-    if (text.length < 8) text = "00000000".slice(text.length) + text;
-    text += "  ";
+    if (width === 8) {
+      for (let shift = 28; shift >= 0; shift -= 4) buf[o++] = HEX[(at >>> shift) & 15];
+    } else {
+      const digits = at.toString(16);
+      for (let k = digits.length; k < width; k++) buf[o++] = 0x30;
+      for (let k = 0; k < digits.length; k++) buf[o++] = digits.charCodeAt(k);
+    }
+    buf[o] = SPACE;
+    buf[o + 1] = SPACE;
+    o += 2;
     const count = n - start < 16 ? n - start : 16;
-    let ascii = "|";
     for (let j = 0; j < 16; j++) {
       if (j < count) {
         const b = data[start + j];
-        text += HEX_PAIR[b] + SEPARATOR[j];
-        ascii += ASCII[b];
+        buf[o] = HEX[b >> 4];
+        buf[o + 1] = HEX[b & 15];
       } else {
-        text += FILLER[j];
+        buf[o] = SPACE;
+        buf[o + 1] = SPACE;
       }
+      buf[o + 2] = SPACE;
+      o += 3;
+      if (j === 7) buf[o++] = SPACE;
     }
-    lines[line] = text + ascii + "|";
+    buf[o++] = SPACE;
+    buf[o++] = BAR;
+    for (let j = 0; j < count; j++) {
+      const b = data[start + j];
+      buf[o++] = b >= 0x20 && b <= 0x7e ? b : DOT;
+    }
+    buf[o++] = BAR;
   }
-  return lines;
+  return DECODER.decode(buf.subarray(0, o)).split("\n");
 }

@@ -35,13 +35,18 @@ function isShown(cp: number): boolean {
   return shown;
 }
 
-/** Flush the code-unit buffer into a string once it holds this many units. */
-const CAPACITY = 8192;
-/** Output code units; at most 10 are written per step past CAPACITY. */
-const BUF = new Uint16Array(CAPACITY + 16);
+/** Flush the output buffer into a string once it holds this many bytes. */
+const CAPACITY = 16384;
+/**
+ * Output as UTF-8: ASCII escapes and copies of well-formed input sequences.
+ * At most 10 bytes are written per step past CAPACITY.
+ */
+const BUF = new Uint8Array(CAPACITY + 16);
+/** Decodes BUF; it only ever holds well-formed UTF-8 without a BOM. */
+const DECODER = new TextDecoder("utf-8", { ignoreBOM: true });
 
-function units(length: number): string {
-  return String.fromCharCode.apply(null, BUF.subarray(0, length) as unknown as number[]);
+function decoded(length: number): string {
+  return length === 0 ? "" : DECODER.decode(BUF.subarray(0, length));
 }
 
 /** Escapes `data`; with `lines`, pushes each line ending in `\n` onto it. */
@@ -53,7 +58,7 @@ function escapeInto(data: Uint8Array, lines: string[] | null): string {
   let i = 0;
   while (i < n) {
     if (o >= CAPACITY) {
-      text += units(o);
+      text += decoded(o);
       o = 0;
     }
     const b = data[i];
@@ -67,7 +72,7 @@ function escapeInto(data: Uint8Array, lines: string[] | null): string {
       if (b === 0x0a) {
         buf[o++] = 0x6e; // n
         if (lines !== null) {
-          lines.push(text + units(o));
+          lines.push(text + decoded(o));
           text = "";
           o = 0;
         }
@@ -121,7 +126,6 @@ function escapeInto(data: Uint8Array, lines: string[] | null): string {
         }
       }
     }
-    i += size;
     if (cp === -1) {
       buf[o] = BACKSLASH;
       buf[o + 1] = 0x78; // x
@@ -129,30 +133,27 @@ function escapeInto(data: Uint8Array, lines: string[] | null): string {
       buf[o + 3] = HEX_LOWER[b & 15];
       o += 4;
     } else if (isShown(cp)) {
-      if (cp < 0x10000) {
-        buf[o++] = cp;
-      } else {
-        const v = cp - 0x10000;
-        buf[o] = 0xd800 | (v >> 10);
-        buf[o + 1] = 0xdc00 | (v & 0x3ff);
-        o += 2;
-      }
+      // Well-formed and not a surrogate: copy the original bytes.
+      for (let k = 0; k < size; k++) buf[o + k] = data[i + k];
+      o += size;
     } else {
       // \u{XXXX}: at least four uppercase hex digits.
       buf[o] = BACKSLASH;
       buf[o + 1] = 0x75; // u
       buf[o + 2] = 0x7b; // {
       o += 3;
-      let shift = cp > 0xfffff ? 20 : cp > 0xffff ? 16 : 12;
-      for (; shift >= 0; shift -= 4) buf[o++] = HEX_UPPER[(cp >> shift) & 15];
+      for (let shift = cp > 0xfffff ? 20 : cp > 0xffff ? 16 : 12; shift >= 0; shift -= 4) {
+        buf[o++] = HEX_UPPER[(cp >> shift) & 15];
+      }
       buf[o++] = 0x7d; // }
     }
+    i += size;
   }
   if (lines !== null) {
-    if (o > 0 || text.length > 0) lines.push(text + units(o));
+    if (o > 0 || text.length > 0) lines.push(text + decoded(o));
     return "";
   }
-  return o === 0 ? text : text + units(o);
+  return text + decoded(o);
 }
 
 /**

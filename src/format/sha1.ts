@@ -1,6 +1,7 @@
 /**
  * SHA-1 in plain TypeScript, for Community ID flow hashes. SHA-1 is used here
- * as a fingerprint, not for security.
+ * as a fingerprint, not for security. Scratch state is module-level (and
+ * typed-array allocation is avoided), as this runs once per connection.
  *
  * @module
  */
@@ -9,6 +10,8 @@
 const W = new Int32Array(80);
 /** Padded final block(s), reused across calls. */
 const TAIL = new Uint8Array(128);
+/** Hash state, reused across calls. */
+const STATE = new Int32Array(5);
 
 function compress(h: Int32Array, m: Uint8Array, start: number, end: number): void {
   let h0 = h[0];
@@ -78,6 +81,7 @@ function compress(h: Int32Array, m: Uint8Array, start: number, end: number): voi
 
 /**
  * Computes the SHA-1 digest of `data` (FIPS 180-4), for inputs of any length.
+ * Pass `out` to reuse a buffer on hot paths.
  *
  * @example
  * ```ts
@@ -89,11 +93,22 @@ function compress(h: Int32Array, m: Uint8Array, start: number, end: number): voi
  * ```
  *
  * @param data The message bytes.
- * @returns The 20-byte digest.
+ * @param out Where to write the digest (its first 20 bytes); a new array by
+ * default.
+ * @returns `out`, holding the 20-byte digest.
+ * @throws {RangeError} If `out` is shorter than 20 bytes.
  */
-export function sha1(data: Uint8Array): Uint8Array {
+export function sha1(data: Uint8Array, out: Uint8Array = new Uint8Array(20)): Uint8Array {
+  if (out.length < 20) {
+    throw new RangeError(`Invalid digest buffer of ${out.length} bytes: expected at least 20`);
+  }
+  const h = STATE;
+  h[0] = 0x67452301;
+  h[1] = 0xefcdab89;
+  h[2] = 0x98badcfe;
+  h[3] = 0x10325476;
+  h[4] = 0xc3d2e1f0;
   const len = data.length;
-  const h = new Int32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
   const rest = len & 63;
   const full = len - rest;
   compress(h, data, 0, full);
@@ -115,7 +130,6 @@ export function sha1(data: Uint8Array): Uint8Array {
   TAIL[tailLength - 1] = lo;
   compress(h, TAIL, 0, tailLength);
 
-  const out = new Uint8Array(20);
   for (let i = 0; i < 5; i++) {
     const v = h[i];
     out[i * 4] = v >>> 24;

@@ -61,7 +61,6 @@ export interface Monitor {
 class MonitorImpl implements Monitor, SessionHost {
   readonly hub: EventHub = new EventHub();
   readonly captureBytes: number;
-  clock: number = Date.now();
   readonly addresses: { proto: "tcp" | "udp"; host: string; port: number }[] = [];
   readonly closed: Promise<void>;
   #resolveClosed!: () => void;
@@ -119,7 +118,7 @@ class MonitorImpl implements Monitor, SessionHost {
         this.#up("udp", u.localAddress, u.localPort);
       }
     } catch (err) {
-      for (const l of this.#tcp) l.close();
+      await Promise.all(this.#tcp.map((l) => l.close()));
       for (const u of this.#udp) u.close();
       throw err;
     }
@@ -205,7 +204,6 @@ class MonitorImpl implements Monitor, SessionHost {
 
   #sweep(): void {
     const now = Date.now();
-    this.clock = now;
     const limit = this.#options.idleTimeout;
     for (const s of this.#sessions) {
       if (now - s.lastActive >= limit) s.closeFor("idle-timeout");
@@ -276,7 +274,7 @@ class MonitorImpl implements Monitor, SessionHost {
   }
 
   async #shutdown(): Promise<void> {
-    for (const l of this.#tcp) l.close();
+    const released = Promise.all(this.#tcp.map((l) => l.close()));
     for (const u of this.#udp) u.close();
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     if (this.#sessions.size > 0) {
@@ -289,6 +287,7 @@ class MonitorImpl implements Monitor, SessionHost {
       // Whatever the runtime never reported still gets its record.
       for (const s of [...this.#sessions]) s.forceClosed("shutdown");
     }
+    await released;
     for (const q of this.#queues) q.end();
     this.#queues.clear();
     this.#resolveClosed();

@@ -19,8 +19,6 @@ export interface SessionHost {
   readonly hub: EventHub;
   /** Capture window per direction. */
   readonly captureBytes: number;
-  /** A coarse clock (ms), refreshed by the idle sweeper. */
-  readonly clock: number;
   /** Called once when the session has emitted its `conn.close`. */
   sessionClosed(session: TcpSession, event: ConnCloseEvent): void;
   /** Counts bytes received, for live stats. */
@@ -50,7 +48,7 @@ export class TcpSession implements ConnHandler {
     this.conn = conn;
     this.dropped = dropped;
     this.startMs = Date.now();
-    this.lastActive = host.clock;
+    this.lastActive = this.startMs;
     this.communityId = communityId({
       proto: TCP,
       srcAddr: conn.remoteAddress,
@@ -88,7 +86,7 @@ export class TcpSession implements ConnHandler {
     const n = chunk.byteLength;
     const offset = this.origBytes;
     this.origBytes = offset + n;
-    this.lastActive = this.#host.clock;
+    this.lastActive = Date.now();
     this.#host.countIn(n);
     if (offset < this.#host.captureBytes) this.#capture("orig", offset, chunk);
   }

@@ -16,6 +16,9 @@ const HEX: Int8Array = /* @__PURE__ */ (() => {
   return t;
 })();
 
+/** Parse target, reused (typed-array allocation is slow on some runtimes). */
+const SCRATCH = new Uint8Array(16);
+
 const COLON = 0x3a;
 const DOT = 0x2e;
 const OPEN_BRACKET = 0x5b;
@@ -52,20 +55,21 @@ function parseV4Into(s: string, start: number, end: number, out: Uint8Array, at:
   return i === end;
 }
 
-/** Parses an IPv6 literal (no brackets, no zone) in `s[start, end)`. */
-function parseV6(s: string, start: number, end: number): Uint8Array | null {
-  const out = new Uint8Array(16);
+/**
+ * Parses an IPv6 literal (no brackets, no zone) in `s[start, end)` into
+ * `out[at..at+15]`; returns false (leaving `out` partly written) if invalid.
+ */
+function parseV6Into(s: string, start: number, end: number, out: Uint8Array, at: number): boolean {
   let i = start;
   let groups = 0;
   let compressAt = -1;
-  if (end - start < 2) return null;
+  if (end - start < 2) return false;
   if (s.charCodeAt(i) === COLON) {
-    if (s.charCodeAt(i + 1) !== COLON) return null;
+    if (s.charCodeAt(i + 1) !== COLON) return false;
     compressAt = 0;
     i += 2;
-    if (i === end) return out;
   }
-  for (;;) {
+  while (i < end) {
     let value = 0;
     let digits = 0;
     let j = i;
@@ -76,38 +80,87 @@ function parseV6(s: string, start: number, end: number): Uint8Array | null {
       value = (value << 4) | h;
       digits++;
       j++;
-      if (digits > 4) return null;
+      if (digits > 4) return false;
     }
     if (j < end && s.charCodeAt(j) === DOT) {
       // Embedded IPv4 in the last 32 bits.
-      if (groups > 6 || !parseV4Into(s, i, end, out, groups * 2)) return null;
+      if (groups > 6 || !parseV4Into(s, i, end, out, at + groups * 2)) return false;
       groups += 2;
       break;
     }
-    if (digits === 0 || groups === 8) return null;
-    out[groups * 2] = value >> 8;
-    out[groups * 2 + 1] = value & 0xff;
+    if (digits === 0 || groups === 8) return false;
+    out[at + groups * 2] = value >> 8;
+    out[at + groups * 2 + 1] = value & 0xff;
     groups++;
     i = j;
     if (i === end) break;
-    if (s.charCodeAt(i) !== COLON) return null;
+    if (s.charCodeAt(i) !== COLON) return false;
     i++;
-    if (i === end) return null; // a single trailing colon
+    if (i === end) return false; // a single trailing colon
     if (s.charCodeAt(i) === COLON) {
-      if (compressAt !== -1) return null; // a second "::"
+      if (compressAt !== -1) return false; // a second "::"
       compressAt = groups;
       i++;
-      if (i === end) break;
     }
   }
-  if (compressAt === -1) return groups === 8 ? out : null;
-  if (groups > 7) return null; // "::" must stand for at least one group
+  if (compressAt === -1) return groups === 8;
+  if (groups > 7) return false; // "::" must stand for at least one group
   const tail = (groups - compressAt) * 2;
-  if (tail > 0) {
-    out.copyWithin(16 - tail, compressAt * 2, groups * 2);
-    out.fill(0, compressAt * 2, 16 - tail);
+  if (tail > 0) out.copyWithin(at + 16 - tail, at + compressAt * 2, at + groups * 2);
+  out.fill(0, at + compressAt * 2, at + 16 - tail);
+  return true;
+}
+
+/**
+ * Parses an IP address literal like {@linkcode parseIp}, writing the bytes
+ * into `out` at `offset` instead of allocating: the variant for hot paths.
+ * On failure the 16 bytes from `offset` may have been partly overwritten.
+ *
+ * @example
+ * ```ts
+ * import { parseIpInto } from "./ip.ts";
+ *
+ * const scratch = new Uint8Array(16);
+ * parseIpInto("10.0.0.1", scratch); // 4, scratch starts 10, 0, 0, 1
+ * parseIpInto("::1", scratch); // 16
+ * parseIpInto("nope", scratch); // 0
+ * ```
+ *
+ * @param address The literal to parse.
+ * @param out Where to write the bytes; needs room for 16 bytes from `offset`.
+ * @param offset Index in `out` of the first byte (default 0).
+ * @returns 4 for IPv4, 16 for IPv6, 0 if `address` is not a valid IP literal.
+ * @throws {RangeError} If `out` has no room for 16 bytes at `offset`.
+ */
+export function parseIpInto(address: string, out: Uint8Array, offset = 0): number {
+  if (!(offset >= 0 && offset + 16 <= out.length && Number.isInteger(offset))) {
+    throw new RangeError(
+      `Invalid offset "${offset}": expected room for 16 bytes in an array of ${out.length}`,
+    );
   }
-  return out;
+  let start = 0;
+  let end = address.length;
+  if (end === 0) return 0;
+  let wrapped = false;
+  if (address.charCodeAt(0) === OPEN_BRACKET) {
+    if (end < 3 || address.charCodeAt(end - 1) !== CLOSE_BRACKET) return 0;
+    start = 1;
+    end--;
+    wrapped = true;
+  }
+  const zone = address.indexOf("%", start);
+  let zoned = false;
+  if (zone !== -1 && zone < end) {
+    if (zone === end - 1) return 0; // empty zone
+    end = zone;
+    zoned = true;
+  }
+  const colon = address.indexOf(":", start);
+  if (colon === -1 || colon >= end) {
+    if (wrapped || zoned) return 0;
+    return parseV4Into(address, start, end, out, offset) ? 4 : 0;
+  }
+  return parseV6Into(address, start, end, out, offset) ? 16 : 0;
 }
 
 /**
@@ -133,36 +186,14 @@ function parseV6(s: string, start: number, end: number): Uint8Array | null {
  * a valid IP literal.
  */
 export function parseIp(address: string): Uint8Array | null {
-  let start = 0;
-  let end = address.length;
-  if (end === 0) return null;
-  let wrapped = false;
-  if (address.charCodeAt(0) === OPEN_BRACKET) {
-    if (end < 3 || address.charCodeAt(end - 1) !== CLOSE_BRACKET) return null;
-    start = 1;
-    end--;
-    wrapped = true;
-  }
-  const zone = address.indexOf("%", start);
-  let zoned = false;
-  if (zone !== -1 && zone < end) {
-    if (zone === end - 1) return null; // empty zone
-    end = zone;
-    zoned = true;
-  }
-  const colon = address.indexOf(":", start);
-  if (colon === -1 || colon >= end) {
-    if (wrapped || zoned) return null;
-    const out = new Uint8Array(4);
-    return parseV4Into(address, start, end, out, 0) ? out : null;
-  }
-  return parseV6(address, start, end);
+  const length = parseIpInto(address, SCRATCH);
+  return length === 0 ? null : SCRATCH.slice(0, length);
 }
 
-/** True when `bytes` is an IPv4-mapped IPv6 address (`::ffff:0:0/96`). */
-function isV4Mapped(bytes: Uint8Array): boolean {
-  if (bytes.length !== 16 || bytes[10] !== 0xff || bytes[11] !== 0xff) return false;
-  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false;
+/** True when `bytes[at..at+15]` is an IPv4-mapped IPv6 address (`::ffff:0:0/96`). */
+function isV4Mapped(bytes: Uint8Array, at: number): boolean {
+  if (bytes[at + 10] !== 0xff || bytes[at + 11] !== 0xff) return false;
+  for (let i = at; i < at + 10; i++) if (bytes[i] !== 0) return false;
   return true;
 }
 
@@ -193,10 +224,8 @@ export function normalizeAddress(address: string): string {
   if (c === OPEN_BRACKET && address.charCodeAt(address.length - 1) === CLOSE_BRACKET) {
     text = address.slice(1, -1);
   }
-  const bytes = parseIp(text);
-  if (bytes !== null && isV4Mapped(bytes)) {
-    return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  }
+  const b = SCRATCH;
+  if (parseIpInto(text, b) === 16 && isV4Mapped(b, 0)) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
   return text;
 }
 

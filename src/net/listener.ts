@@ -41,8 +41,11 @@ export interface TcpListener {
   readonly localAddress: string;
   /** The bound port (the real one when 0 was asked for). */
   readonly localPort: number;
-  /** Stops accepting. Connections already accepted stay open. */
-  close(): void;
+  /**
+   * Stops accepting; resolves once the port is released (so it can be bound
+   * again). Connections already accepted stay open.
+   */
+  close(): Promise<void>;
 }
 
 /** Called once for every accepted connection. */

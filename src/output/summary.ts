@@ -21,10 +21,13 @@ import { formatDuration } from "../format/duration.ts";
  */
 export function formatSummary(stats: MonitorStats): string {
   const n = (x: number) => x.toLocaleString("en-US");
+  const count = (x: number, noun: string) => `${n(x)} ${noun}${x === 1 ? "" : "s"}`;
   const lines = [
-    `summary: ${n(stats.connsTotal)} connections (${n(stats.connsDropped)} dropped), ${formatBytes(stats.bytesIn)} in, ${
-      formatBytes(stats.bytesOut)
-    } out, ${n(stats.datagrams)} datagrams (${formatBytes(stats.datagramBytes)}), up ${formatDuration(stats.uptime * 1000)}`,
+    `summary: ${count(stats.connsTotal, "connection")} (${n(stats.connsDropped)} dropped), ${
+      formatBytes(stats.bytesIn)
+    } in, ${formatBytes(stats.bytesOut)} out, ${count(stats.datagrams, "datagram")} (${
+      formatBytes(stats.datagramBytes)
+    }), up ${formatDuration(stats.uptime * 1000)}`,
   ];
   const reasons = Object.entries(stats.closeReasons).filter(([, c]) => c > 0);
   if (reasons.length > 0) lines.push(`  closed:      ${reasons.map(([r, c]) => `${r} ${n(c)}`).join(", ")}`);

@@ -190,13 +190,14 @@ class DenoListener implements TcpListener {
   readonly localPort: number;
   #listener: DenoTcpListener;
   #closed = false;
+  #loop: Promise<void>;
 
   constructor(listener: DenoTcpListener, onConn: ConnCallback) {
     this.#listener = listener;
     const addr = listener.addr as DenoNetAddr;
     this.localAddress = normalizeAddress(addr.hostname);
     this.localPort = addr.port;
-    this.#acceptLoop(onConn);
+    this.#loop = this.#acceptLoop(onConn);
   }
 
   async #acceptLoop(onConn: ConnCallback): Promise<void> {
@@ -214,12 +215,15 @@ class DenoListener implements TcpListener {
     }
   }
 
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      this.#listener.close();
-    } catch { /* already closed */ }
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      try {
+        this.#listener.close();
+      } catch { /* already closed */ }
+    }
+    // Deno releases the socket when the pending accept() settles.
+    return this.#loop;
   }
 }
 

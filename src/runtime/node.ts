@@ -102,8 +102,11 @@ class NodeTcpListener implements TcpListener {
     this.localPort = localPort;
   }
 
-  close(): void {
-    this.#server.close();
+  close(): Promise<void> {
+    if (this.#server.listening) this.#server.close();
+    // libuv closes the listening handle on the next loop turn; the server's
+    // 'close' event would wait for every connection, so do not use it.
+    return new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 

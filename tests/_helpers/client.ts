@@ -5,6 +5,8 @@ import dgram from "node:dgram";
 /** A connected test client that records everything it receives. */
 export interface TestClient {
   socket: net.Socket;
+  /** The client's own port (kept: node forgets it once the socket is closed). */
+  localPort: number;
   received(): Uint8Array;
   /** Resolves when the server's FIN (or the close) arrives. */
   ended: Promise<void>;
@@ -35,6 +37,7 @@ export function connect(port: number, host = "127.0.0.1", opts: { read?: boolean
       if (opts.read === false) socket.pause();
       resolve({
         socket,
+        localPort: socket.localPort!,
         received: () => concat(chunks),
         ended,
         closed,

@@ -71,7 +71,7 @@ for (const name of adapters) {
         const info = await within(a.closed, 5000, "close");
         assert.equal(info.reset, false);
       } finally {
-        listener.close();
+        await listener.close();
       }
     });
 
@@ -92,7 +92,7 @@ for (const name of adapters) {
         assert.equal(info.reset, false);
         assert.equal(info.error, undefined);
       } finally {
-        listener.close();
+        await listener.close();
       }
     });
 
@@ -112,7 +112,7 @@ for (const name of adapters) {
         await within(a.closed, 5000, "close");
         assert.equal(a.conn.bytesWritten, 2 * banner.byteLength);
       } finally {
-        listener.close();
+        await listener.close();
       }
     });
 
@@ -133,7 +133,7 @@ for (const name of adapters) {
         const info = await within(a.closed, 5000, "close");
         assert.equal(info.reset, true);
       } finally {
-        listener.close();
+        await listener.close();
       }
     });
 
@@ -148,7 +148,7 @@ for (const name of adapters) {
         await within(a.closed, 5000, "close");
         client.socket.destroy();
       } finally {
-        listener.close();
+        await listener.close();
       }
     });
 
@@ -169,7 +169,7 @@ for (const name of adapters) {
         assert.ok(seenWhilePaused <= 1, "at most the read already in flight is delivered while paused");
         a.conn.close();
       } finally {
-        listener.close();
+        await listener.close();
       }
     });
 
@@ -199,7 +199,7 @@ for (const name of adapters) {
         assert.equal(total, N * 100 + (N * (N - 1)) / 2);
         await Promise.all(clients.map((c) => within(c.closed, 5000, "client close")));
       } finally {
-        listener.close();
+        await listener.close();
       }
     });
 
@@ -243,7 +243,7 @@ for (const name of adapters) {
         a.conn.closeWrite();
         await within(a.closed, 5000, "close");
       } finally {
-        listener.close();
+        await listener.close();
       }
     });
 

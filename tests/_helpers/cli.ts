@@ -1,0 +1,88 @@
+// Runs the sockscope CLI as a child process on the same runtime as the tests:
+// `deno run -A cli/main.ts` from the sources, `node|bun npm/esm/cli/main.js` from the build.
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { runtime } from "./runtimes.ts";
+import { within } from "./client.ts";
+
+const fromSources = import.meta.url.endsWith(".ts");
+/** Path of the CLI entry matching this test build. */
+export const cliPath: string = fileURLToPath(new URL(`../../cli/main.${fromSources ? "ts" : "js"}`, import.meta.url));
+
+/** The command (executable and leading args) that runs the CLI. */
+export function cliCommand(): [string, string[]] {
+  return runtime === "deno" ? [process.execPath, ["run", "-A", cliPath]] : [process.execPath, [cliPath]];
+}
+
+export interface CliRun {
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `re` in stdout (or stderr with `stream`). */
+  waitFor(re: RegExp, what: string, stream?: "stdout" | "stderr"): Promise<RegExpMatchArray>;
+  signal(sig: "SIGINT" | "SIGTERM"): void;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  kill(): void;
+}
+
+/** Starts the CLI with `args`; the caller must await `exited` or call `kill()`. */
+export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const [cmd, pre] = cliCommand();
+  const child = spawn(cmd, [...pre, ...args], {
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const listeners: (() => void)[] = [];
+  child.stdout!.on("data", (c: Uint8Array) => {
+    out += new TextDecoder().decode(c);
+    for (const l of [...listeners]) l();
+  });
+  child.stderr!.on("data", (c: Uint8Array) => {
+    err += new TextDecoder().decode(c);
+    for (const l of [...listeners]) l();
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal }))
+  );
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    waitFor(re, what, stream = "stdout") {
+      return within(
+        new Promise<RegExpMatchArray>((resolve, reject) => {
+          const check = () => {
+            const m = (stream === "stdout" ? out : err).match(re);
+            if (m) {
+              listeners.splice(listeners.indexOf(check), 1);
+              resolve(m);
+            }
+          };
+          listeners.push(check);
+          check();
+          exited.then(() => {
+            const m = (stream === "stdout" ? out : err).match(re);
+            if (m) resolve(m);
+            else reject(new Error(`CLI exited before ${what}; stdout: ${out} stderr: ${err}`));
+          });
+        }),
+        20000,
+        what,
+      );
+    },
+    // process.kill, not child.kill: Deno's child_process then reports the signal as the exit cause.
+    signal: (sig) => process.kill(child.pid!, sig),
+    exited,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+/** Runs the CLI to completion and returns its exit code and output. */
+export async function runCli(args: string[], env: Record<string, string> = {}) {
+  const run = startCli(args, env);
+  const { code } = await within(run.exited, 30000, `sockscope ${args.join(" ")}`);
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
