@@ -12,6 +12,8 @@
 #   OUT             results folder (default: bench/results/<stamp>[-subset])
 #   LOG_ROOT        where sockscope's NDJSON logs go (default: /tmp/sockscope-bench-logs)
 #   KEEP_LOGS=1     keep the NDJSON logs (they are deleted once checked; connrate writes ~50-100 MB per sample)
+#   SNAPSHOT=0      run the repo's cli/main.ts and npm/ in place instead of a snapshot (see below)
+#   KEEP_SNAPSHOT=1 keep the source snapshot (/tmp/sockscope-bench-src/<stamp>) after the run
 #   SKIP_BUILD=1    do not rebuild npm/ (Node and Bun then measure whatever npm/ holds)
 #   BENCH_ARGS      extra options for the harness, e.g. "--secs 3" (applied to every test)
 #
@@ -63,20 +65,37 @@ if [ -n "$missing" ]; then
 fi
 # (the harness's run.sh copies itself to /tmp/sockscope-bench and builds loadgen on first use)
 
+# The sources under test. By default they are snapshotted first (src/ cli/ mod.ts and the build files
+# copied to $SNAP_ROOT/<stamp>, npm/ built there): the repo is edited and npm/ rebuilt (rm -rf) while
+# the benchmark runs, which would otherwise kill Node/Bun samples or mix versions. SNAPSHOT=0 runs
+# /work/main/cli/main.ts and /work/main/npm/esm/cli/main.js in place (npm/ rebuilt first).
+if [ "${SNAPSHOT:-1}" = 1 ]; then
+  srcdir=${SNAP_ROOT:-/tmp/sockscope-bench-src}/$stamp
+  mkdir -p "$srcdir"
+  (cd "$root" && cp -R src cli mod.ts deno.json package.json scripts README.md LICENSE docs "$srcdir"/) ||
+    { echo "bench/run.sh: snapshot failed" >&2; exit 1; }
+  ln -s "$root/node_modules" "$srcdir/node_modules"
+  (cd "$root" && git diff HEAD -- src cli mod.ts) >"$out/src.diff"
+else
+  srcdir=$root
+fi
 case $runtimes in
   *node*|*bun*)
     if [ "${SKIP_BUILD:-0}" != 1 ]; then
-      say "building npm/ from the current sources"
-      (cd "$root" && "$DENO" run -A scripts/build_npm.ts) >"$out/build_npm.log" 2>&1 ||
+      say "building npm/ in $srcdir"
+      (cd "$srcdir" && "$DENO" run -A scripts/build_npm.ts) >"$out/build_npm.log" 2>&1 ||
         { echo "bench/run.sh: npm build failed, see $out/build_npm.log" >&2; exit 1; }
     fi
-    [ -f "$root/npm/esm/cli/main.js" ] || { echo "bench/run.sh: $root/npm/esm/cli/main.js missing" >&2; exit 1; }
+    [ -f "$srcdir/npm/esm/cli/main.js" ] || { echo "bench/run.sh: $srcdir/npm/esm/cli/main.js missing" >&2; exit 1; }
     ;;
+esac
+case $runtimes in
+  *deno*) "$DENO" cache "$srcdir/cli/main.ts" >/dev/null 2>&1 ;;  # first start must not include compiling
 esac
 
 # ---------------------------------------------------------------- provenance
-src_hash() { (cd "$root" && find src cli mod.ts -type f -name '*.ts' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16); }
-npm_hash() { (cd "$root" && [ -d npm/esm ] && find npm/esm/src npm/esm/cli -type f -name '*.js' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16 || echo none); }
+src_hash() { (cd "${1:-$root}" && find src cli mod.ts -type f -name '*.ts' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16); }
+npm_hash() { (cd "$srcdir" && [ -d npm/esm ] && find npm/esm/src npm/esm/cli -type f -name '*.js' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16 || echo none); }
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ) ($(date +%Z))"
   echo "subset: ${subset:-all}"
@@ -94,8 +113,10 @@ npm_hash() { (cd "$root" && [ -d npm/esm ] && find npm/esm/src npm/esm/cli -type
   echo "gcc: $(gcc --version | head -1)"
   echo "python3: $(python3 --version 2>&1)"
   echo "git: $(cd "$root" && git rev-parse --short HEAD) dirty=[$(cd "$root" && git status --porcelain -- src cli mod.ts | tr '\n' ';')]"
+  echo "sources: $srcdir (snapshot=${SNAPSHOT:-1})"
+  echo "src_hash_measured: $(src_hash "$srcdir")"
   echo "src_hash_start: $(src_hash)"
-  echo "npm_hash_start: $(npm_hash)"
+  echo "npm_hash: $(npm_hash)"
 } >"$out/meta.txt"
 
 # ---------------------------------------------------------------- commands
@@ -109,13 +130,17 @@ ours() { # ours LABEL RUNTIME-COMMAND...
 cmds=()
 for rt in $runtimes; do
   case $rt in
-    deno) cmds+=("ref:deno" "$(ours ours-deno "$DENO" run -A "$root/cli/main.ts")") ;;
-    node) cmds+=("ref:node" "$(ours ours-node node "$root/npm/esm/cli/main.js")") ;;
-    bun)  cmds+=("ref:bun" "$(ours ours-bun "$BUN" "$root/npm/esm/cli/main.js")" "ref:bun-node") ;;
+    deno) cmds+=("ref:deno" "$(ours ours-deno "$DENO" run -A "$srcdir/cli/main.ts")") ;;
+    node) cmds+=("ref:node" "$(ours ours-node node "$srcdir/npm/esm/cli/main.js")") ;;
+    bun)  cmds+=("ref:bun" "$(ours ours-bun "$BUN" "$srcdir/npm/esm/cli/main.js")" "ref:bun-node") ;;
   esac
 done
 
 # ---------------------------------------------------------------- run
+# Foreign CPU load (anything outside this script's process tree) is sampled for the report.
+python3 "$bench/cpuwatch.py" $$ "$out/cpuwatch.log" 2 &
+watch_pid=$!
+trap 'kill $watch_pid 2>/dev/null' EXIT
 t_all=$(date +%s)
 for t in $tests; do
   case $t in
@@ -128,9 +153,11 @@ for t in $tests; do
   say "== $t ${opts[*]} ${extra[*]}: ${#cmds[@]} commands (loadavg $(cut -d' ' -f1-3 /proc/loadavg))"
   echo "loadavg_before_$t: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta.txt"
   t0=$(date +%s)
+  echo "t_start_$t: $t0" >>"$out/meta.txt"
   (cd "$root" && sh "$shared/run.sh" "$t" "${cmds[@]}" "${opts[@]}" "${extra[@]}" --out "$out") \
     >"$out/$t.txt" 2> >(tee "$out/$t.log" >&2)
   rc=$?
+  echo "t_end_$t: $(date +%s)" >>"$out/meta.txt"
   echo "elapsed_$t: $(( $(date +%s) - t0 ))s rc=$rc" >>"$out/meta.txt"
   [ $rc = 0 ] || say "harness exited with rc=$rc for $t (see $out/$t.log)"
   # Every connection in the log? Count the records of each sockscope sample, then drop the logs.
@@ -140,15 +167,21 @@ for t in $tests; do
   find "$out" -name '*.log' -size +5M -exec gzip -f {} + 2>/dev/null
 done
 [ "${KEEP_LOGS:-0}" = 1 ] || rmdir "$logs" 2>/dev/null
+kill $watch_pid 2>/dev/null
 {
   echo "src_hash_end: $(src_hash)"
   echo "npm_hash_end: $(npm_hash)"
   echo "elapsed_total: $(( $(date +%s) - t_all ))s"
 } >>"$out/meta.txt"
-if grep -q '^src_hash_start: ' "$out/meta.txt" &&
-  [ "$(sed -n 's/^src_hash_start: //p' "$out/meta.txt")" != "$(sed -n 's/^src_hash_end: //p' "$out/meta.txt")" ]; then
-  say "warning: src/ or cli/ changed during the run (Deno ran the sources live; Node/Bun ran the npm/ build)"
+start_h=$(sed -n 's/^src_hash_start: //p' "$out/meta.txt"); end_h=$(sed -n 's/^src_hash_end: //p' "$out/meta.txt")
+if [ "$start_h" != "$end_h" ]; then
+  if [ "${SNAPSHOT:-1}" = 1 ]; then
+    say "note: src/ or cli/ changed in the repo during the run; the measured code is the snapshot taken at the start"
+  else
+    say "warning: src/ or cli/ changed during the run (Deno ran the sources live; Node/Bun ran the npm/ build)"
+  fi
 fi
+if [ "${SNAPSHOT:-1}" = 1 ] && [ "${KEEP_SNAPSHOT:-0}" != 1 ]; then rm -rf "$srcdir"; fi
 
 python3 "$bench/report.py" "$out" | tee "$out/report.md"
 say "done in $(( $(date +%s) - t_all ))s: $out"

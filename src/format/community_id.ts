@@ -36,30 +36,28 @@ const SCTP = 132;
  * type so that request and reply hash alike. Other types are one-way and
  * keep their direction. -1 marks a one-way type.
  */
-function counterparts(pairs: number[]): Int16Array {
+function counterparts(pairs: [number, number][]): Int16Array {
   const t = new Int16Array(256).fill(-1);
-  for (let i = 0; i < pairs.length; i += 2) {
-    t[pairs[i]] = pairs[i + 1];
-    t[pairs[i + 1]] = pairs[i];
+  for (const [a, b] of pairs) {
+    t[a] = b;
+    t[b] = a;
   }
   return t;
 }
-// echo, router solicitation/advertisement, timestamp, information, address mask
-const ICMP_COUNTERPART: Int16Array = counterparts([8, 0, 10, 9, 13, 14, 15, 16, 17, 18]);
-// echo, MLD query/report, router and neighbor discovery, who-are-you, home agent discovery
+const ICMP_COUNTERPART: Int16Array = counterparts([
+  [8, 0], // echo request / reply
+  [10, 9], // router solicitation / advertisement
+  [13, 14], // timestamp request / reply
+  [15, 16], // information request / reply
+  [17, 18], // address mask request / reply
+]);
 const ICMP6_COUNTERPART: Int16Array = counterparts([
-  128,
-  129,
-  130,
-  131,
-  133,
-  134,
-  135,
-  136,
-  139,
-  140,
-  144,
-  145,
+  [128, 129], // echo request / reply
+  [130, 131], // multicast listener query / report
+  [133, 134], // router solicitation / advertisement
+  [135, 136], // neighbor solicitation / advertisement
+  [139, 140], // node information (who-are-you) query / reply
+  [144, 145], // home agent address discovery request / reply
 ]);
 
 /**

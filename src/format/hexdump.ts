@@ -17,7 +17,8 @@ const DECODER = new TextDecoder();
 
 /**
  * Formats bytes as canonical hex dump lines, 16 bytes per line: the 8-digit
- * hex offset (wider only past 0xffffffff), the bytes in hex in two groups of
+ * hex offset (all lines one digit wider per extra digit the last offset needs
+ * past 0xffffffff, so columns stay aligned), the bytes in hex in two groups of
  * eight, and the bytes as ASCII between `|` bars with anything outside
  * 0x20-0x7e shown as `.`. A short last line is padded so the ASCII column
  * lines up. The output is always plain printable ASCII, so hostile bytes are

@@ -1,6 +1,6 @@
 /**
  * The contract every runtime adapter implements: the only seam between the
- * runtime-neutral core and `Deno.*`, `node:net` / `node:dgram` or `Bun.*`.
+ * runtime-neutral core and the runtimes (Deno, node:net and node:dgram, Bun).
  *
  * @module
  */

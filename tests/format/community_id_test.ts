@@ -112,6 +112,34 @@ test("communityId: both directions agree, one-way ICMP types keep their directio
   assert.notEqual(communityId(flow(1, "10.0.0.2", "10.0.0.1", 3, 1)), unreachable);
 });
 
+test("communityId: every ICMP/ICMPv6 request and its reply share one ID", () => {
+  const v4: [number, number][] = [[8, 0], [10, 9], [13, 14], [15, 16], [17, 18]];
+  const v6: [number, number][] = [[128, 129], [130, 131], [133, 134], [135, 136], [139, 140], [
+    144,
+    145,
+  ]];
+  for (
+    const [proto, a, b, pairs] of [[1, "10.0.0.1", "10.0.0.2", v4], [
+      58,
+      "fe80::1",
+      "fe80::2",
+      v6,
+    ]] as const
+  ) {
+    for (const [request, reply] of pairs) {
+      const id = communityId(flow(proto, a, b, request, 0));
+      assert.equal(communityId(flow(proto, b, a, reply, 0)), id, `${proto}: ${request}/${reply}`);
+      // The code does not matter for two-way types.
+      assert.equal(communityId(flow(proto, a, b, request, 9)), id);
+    }
+  }
+  // Echo types under the other protocol number are one-way.
+  assert.notEqual(
+    communityId(flow(58, "fe80::2", "fe80::1", 0, 0)),
+    communityId(flow(58, "fe80::1", "fe80::2", 8, 0)),
+  );
+});
+
 test("communityId: IPv4-mapped IPv6 and bracketed addresses hash as their plain form", () => {
   const plain = communityId(flow(6, "1.2.3.4", "5.6.7.8", 1122, 3344));
   assert.equal(plain, "1:wCb3OG7yAFWelaUydu0D+125CLM=");

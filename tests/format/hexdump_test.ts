@@ -41,14 +41,22 @@ test("hexdump: empty input gives no lines", () => {
 test("hexdump: offsets count from the given start and widen past 32 bits", () => {
   const lines = hexdump(new Uint8Array(33), 0xffffffe0);
   assert.equal(lines.length, 3);
-  assert.ok(lines[0].startsWith("ffffffe0  00 00"));
-  assert.ok(lines[1].startsWith("fffffff0  00 00"));
-  assert.ok(lines[2].startsWith("100000000  00  "));
+  // Past 32 bits every line of the dump widens alike, keeping columns aligned.
+  assert.deepEqual(lines, [
+    "0ffffffe0  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|",
+    "0fffffff0  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|",
+    "100000000  00                                                |.|",
+  ]);
+  assert.equal(hexdump(new Uint8Array(16), 0xfffffff0)[0].slice(0, 10), "fffffff0  ");
+  assert.deepEqual(hexdump(new Uint8Array([0x41]), 0x1234), [
+    "00001234  41                                                |A|",
+  ]);
   assert.throws(() => hexdump(new Uint8Array(1), -1), {
     name: "RangeError",
     message: 'Invalid hexdump offset "-1": expected a non-negative integer',
   });
   assert.throws(() => hexdump(new Uint8Array(1), 1.5), RangeError);
+  assert.throws(() => hexdump(new Uint8Array(2), Number.MAX_SAFE_INTEGER), RangeError);
 });
 
 test("hexdump: output is printable ASCII only, whatever the input", () => {

@@ -42,6 +42,16 @@ test("sha1: returns a fresh 20-byte array and ignores bytes outside a subarray v
   assert.equal(hex(sha1(framed)), "a9993e364706816aba3e25717850c26c9cd0d89d");
 });
 
+test("sha1: writes into a caller's buffer when given one", () => {
+  const out = new Uint8Array(24).fill(0xee);
+  assert.equal(sha1(encoder.encode("abc"), out), out);
+  assert.equal(hex(out), "a9993e364706816aba3e25717850c26c9cd0d89d" + "eeeeeeee");
+  assert.throws(() => sha1(new Uint8Array(1), new Uint8Array(19)), {
+    name: "RangeError",
+    message: "Invalid digest buffer of 19 bytes: expected at least 20",
+  });
+});
+
 test("sha1: agrees with Web Crypto around every padding boundary", async () => {
   // Lengths 0-200 cover 55/56 (length field spills into a second block), 63/64/65, ...
   let seed = 12345;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatHostPort, normalizeAddress, parseIp } from "../../src/net/ip.ts";
+import { formatHostPort, normalizeAddress, parseIp, parseIpInto } from "../../src/net/ip.ts";
 
 function hex(bytes: Uint8Array | null): string | null {
   return bytes === null ? null : Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -65,6 +65,39 @@ test("parseIp: returns null for anything that is not an IP literal", () => {
     "::1.2.3.4:5",
   ];
   for (const text of bad) assert.equal(parseIp(text), null, JSON.stringify(text));
+});
+
+test("parseIp: returns a fresh array each call", () => {
+  const a = parseIp("::1")!;
+  a[15] = 7;
+  assert.equal(hex(parseIp("::1")), "00000000000000000000000000000001");
+  assert.notEqual(parseIp("1.2.3.4"), parseIp("1.2.3.4"));
+});
+
+test("parseIpInto: writes at the offset, returns the length, zero-fills compressed groups", () => {
+  const out = new Uint8Array(24).fill(0xaa);
+  assert.equal(parseIpInto("10.0.0.1", out, 4), 4);
+  assert.equal(hex(out.subarray(0, 10)), "aaaaaaaa0a000001aaaa");
+  out.fill(0xaa);
+  assert.equal(parseIpInto("1::2", out, 8), 16);
+  assert.equal(hex(out), "aaaaaaaaaaaaaaaa" + "00010000000000000000000000000002");
+  out.fill(0xaa);
+  assert.equal(parseIpInto("[fe80::%eth0]", out), 16);
+  assert.equal(hex(out.subarray(0, 16)), "fe800000000000000000000000000000");
+  assert.equal(parseIpInto("::", out), 16);
+  assert.equal(hex(out.subarray(0, 16)), "00000000000000000000000000000000");
+  assert.equal(parseIpInto("1.2.3.256", out), 0);
+  assert.equal(parseIpInto("", out), 0);
+});
+
+test("parseIpInto: needs room for 16 bytes at the offset", () => {
+  assert.throws(() => parseIpInto("1.2.3.4", new Uint8Array(20), 5), {
+    name: "RangeError",
+    message: 'Invalid offset "5": expected room for 16 bytes in an array of 20',
+  });
+  assert.throws(() => parseIpInto("1.2.3.4", new Uint8Array(15)), RangeError);
+  assert.throws(() => parseIpInto("1.2.3.4", new Uint8Array(32), -1), RangeError);
+  assert.throws(() => parseIpInto("1.2.3.4", new Uint8Array(32), 0.5), RangeError);
 });
 
 test("normalizeAddress: IPv4-mapped IPv6 becomes IPv4 in any case or spelling", () => {
