@@ -54,15 +54,28 @@ export type { Conn, ConnCloseInfo, ConnHandler } from "./src/net/conn.ts";
 export type { ConnCallback, TcpListener, TcpListenOptions } from "./src/net/listener.ts";
 export type { DatagramCallback, UdpListener, UdpListenOptions } from "./src/net/datagram.ts";
 export type { AdapterName, RuntimeAdapter } from "./src/net/adapter.ts";
-export { AddressInUseError, AddressNotAvailableError, PermissionDeniedError } from "./src/net/errors.ts";
+export {
+  AddressInUseError,
+  AddressNotAvailableError,
+  PermissionDeniedError,
+} from "./src/net/errors.ts";
 export { parsePortSpec } from "./src/net/ports.ts";
 export { formatHostPort, normalizeAddress, parseIp } from "./src/net/ip.ts";
 
-export { ADAPTER_NAMES, detectRuntime, loadAdapter, type RuntimeName } from "./src/runtime/detect.ts";
+export {
+  ADAPTER_NAMES,
+  detectRuntime,
+  loadAdapter,
+  type RuntimeName,
+} from "./src/runtime/detect.ts";
 
 export type { Sink } from "./src/output/sink.ts";
 export { NdjsonWriter, type NdjsonWriterOptions } from "./src/output/ndjson_writer.ts";
-export { ConsoleWriter, type ConsoleWriterOptions, type PrintMode } from "./src/output/console_writer.ts";
+export {
+  ConsoleWriter,
+  type ConsoleWriterOptions,
+  type PrintMode,
+} from "./src/output/console_writer.ts";
 export { eventToJson } from "./src/output/event_json.ts";
 export { formatSummary } from "./src/output/summary.ts";
 

@@ -98,7 +98,9 @@ export function parseCommand(argv: readonly string[]): Command {
     if (command === "help") return { kind: "help" };
     throw new UsageError(`unknown command "${command}": expected listen (see --help)`);
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}": expected flags only`);
+  if (rest.length > 0) {
+    throw new UsageError(`unexpected argument "${rest[0]}": expected flags only`);
+  }
 
   const print = (values.print ?? "text") as PrintMode;
   if (!PRINT_MODES.includes(print)) {
@@ -106,12 +108,16 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   const adapter = values.adapter as AdapterName | undefined;
   if (adapter !== undefined && !ADAPTERS.includes(adapter)) {
-    throw new UsageError(`--adapter: invalid adapter "${values.adapter}": expected deno, node or bun`);
+    throw new UsageError(
+      `--adapter: invalid adapter "${values.adapter}": expected deno, node or bun`,
+    );
   }
   if (values.host !== undefined && values.host.trim() === "") {
     throw new UsageError(`--host: empty address: expected an address such as 127.0.0.1 or ::1`);
   }
-  if (values.log !== undefined && values.log === "") throw new UsageError(`--log: empty path: expected a file or -`);
+  if (values.log !== undefined && values.log === "") {
+    throw new UsageError(`--log: empty path: expected a file or -`);
+  }
 
   const udpPorts = values.udp ? check(() => parsePortSpec(values.udp!.join(","), "--udp")) : [];
   const ports = values.port
@@ -123,11 +129,15 @@ export function parseCommand(argv: readonly string[]): Command {
     host: values.host,
     ports,
     udpPorts,
-    maxConns: values["max-conns"] !== undefined ? positiveInt(values["max-conns"], "--max-conns") : undefined,
+    maxConns: values["max-conns"] !== undefined
+      ? positiveInt(values["max-conns"], "--max-conns")
+      : undefined,
     idleTimeout: values["idle-timeout"] !== undefined
       ? check(() => parseDuration(values["idle-timeout"]!, "--idle-timeout"))
       : undefined,
-    banner: values.banner !== undefined ? check(() => parseEscapes(values.banner!, "--banner")) : undefined,
+    banner: values.banner !== undefined
+      ? check(() => parseEscapes(values.banner!, "--banner"))
+      : undefined,
     captureBytes: values["capture-bytes"] !== undefined
       ? check(() => parseByteCount(values["capture-bytes"]!, "--capture-bytes"))
       : undefined,

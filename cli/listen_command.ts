@@ -50,7 +50,8 @@ export async function runListen(
   monitor.subscribe(view.handle, { data: view.wantsData });
   const log = logSink
     ? new NdjsonWriter(logSink, {
-      onError: (err) => view.line(`sockscope: writing the log failed, events are being dropped: ${err.message}`),
+      onError: (err) =>
+        view.line(`sockscope: writing the log failed, events are being dropped: ${err.message}`),
     })
     : undefined;
   if (log) monitor.subscribe(log.handle);
@@ -71,8 +72,14 @@ export async function runListen(
   await log?.close();
   const stats = monitor.stats();
   let summary = formatSummary(stats);
-  if (log && log.dropped > 0) summary += `  log: ${log.dropped} events dropped (the log could not keep up)\n`;
-  if (log) summary += `  log: ${log.written} events written to ${options.log === "-" ? "stdout" : options.log}\n`;
+  if (log && log.dropped > 0) {
+    summary += `  log: ${log.dropped} events dropped (the log could not keep up)\n`;
+  }
+  if (log) {
+    summary += `  log: ${log.written} events written to ${
+      options.log === "-" ? "stdout" : options.log
+    }\n`;
+  }
   view.line(summary.trimEnd());
   await view.close();
   return 0;

@@ -15,7 +15,17 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,10 +38,15 @@ mkdirSync(out, { recursive: true });
 
 const tsc = join(root, "node_modules", ".bin", "tsc");
 if (!existsSync(tsc)) {
-  console.error("build_npm: node_modules/.bin/tsc is missing: run `npm ci` first (it installs the pinned TypeScript 5.9)");
+  console.error(
+    "build_npm: node_modules/.bin/tsc is missing: run `npm ci` first (it installs the pinned TypeScript 5.9)",
+  );
   Deno.exit(1);
 }
-execFileSync(tsc, ["-p", join(root, "scripts", "tsconfig.npm.json")], { stdio: "inherit", cwd: root });
+execFileSync(tsc, ["-p", join(root, "scripts", "tsconfig.npm.json")], {
+  stdio: "inherit",
+  cwd: root,
+});
 
 // Declaration files keep the `.ts` specifiers of the sources; consumers need `.js`.
 function walk(dir: string): string[] {
@@ -43,7 +58,10 @@ function walk(dir: string): string[] {
 for (const file of walk(join(out, "esm"))) {
   if (!file.endsWith(".d.ts")) continue;
   const text = readFileSync(file, "utf8");
-  const fixed = text.replace(/(from\s+["']|import\(\s*["'])(\.{1,2}\/[^"']+?)\.ts(["'])/g, "$1$2.js$3");
+  const fixed = text.replace(
+    /(from\s+["']|import\(\s*["'])(\.{1,2}\/[^"']+?)\.ts(["'])/g,
+    "$1$2.js$3",
+  );
   if (fixed !== text) writeFileSync(file, fixed);
 }
 
@@ -54,14 +72,32 @@ const pkg = {
     "Socket-level network monitor for Deno, Node.js and Bun: listen on many TCP/UDP ports, record every connection as NDJSON events with Community ID, show remote bytes safely.",
   license: deno.license,
   type: "module",
-  keywords: ["network", "monitor", "socket", "tcp", "udp", "honeypot", "community-id", "ndjson", "security"],
+  keywords: [
+    "network",
+    "monitor",
+    "socket",
+    "tcp",
+    "udp",
+    "honeypot",
+    "community-id",
+    "ndjson",
+    "security",
+  ],
   exports: {
     ".": { types: "./esm/mod.d.ts", default: "./esm/mod.js" },
     "./cli": { types: "./esm/cli/main.d.ts", default: "./esm/cli/main.js" },
     "./package.json": "./package.json",
   },
   bin: { sockscope: "esm/cli/main.js" },
-  files: ["esm/mod.js", "esm/mod.d.ts", "esm/src/", "esm/cli/", "README.md", "LICENSE", "docs/events.md"],
+  files: [
+    "esm/mod.js",
+    "esm/mod.d.ts",
+    "esm/src/",
+    "esm/cli/",
+    "README.md",
+    "LICENSE",
+    "docs/events.md",
+  ],
   engines: { node: ">=20" },
   sideEffects: false,
 };

@@ -13,8 +13,14 @@ import { loadAdapter } from "../runtime/detect.ts";
 import { communityId } from "../format/community_id.ts";
 import { EventHub, type EventListener, type SubscribeOptions } from "./event_hub.ts";
 import { DEFAULT_QUEUE_LIMIT, EventQueue } from "./event_queue.ts";
-import type { CloseReason, ConnCloseEvent, ListenerUpEvent, MonitorEvent, UdpDatagramEvent } from "./events.ts";
-import { type ListenOptions, resolveListenOptions, type ResolvedListenOptions } from "./options.ts";
+import type {
+  CloseReason,
+  ConnCloseEvent,
+  ListenerUpEvent,
+  MonitorEvent,
+  UdpDatagramEvent,
+} from "./events.ts";
+import { type ListenOptions, type ResolvedListenOptions, resolveListenOptions } from "./options.ts";
 import type { MonitorStats } from "./stats.ts";
 import { type SessionHost, TcpSession } from "./tcp_session.ts";
 import { TopCounter } from "./top_counter.ts";
@@ -36,7 +42,11 @@ const SHUTDOWN_GRACE_MS = 2000;
  */
 export interface Monitor {
   /** The bound listeners (real ports when 0 was asked for). */
-  readonly addresses: readonly { readonly proto: "tcp" | "udp"; readonly host: string; readonly port: number }[];
+  readonly addresses: readonly {
+    readonly proto: "tcp" | "udp";
+    readonly host: string;
+    readonly port: number;
+  }[];
   /**
    * The event stream. Each iteration starts at the moment it begins (after
    * a replay of the `listener.up` events) and ends after `close()`.
@@ -105,14 +115,19 @@ class MonitorImpl implements Monitor, SessionHost {
     const { host, backlog } = this.#options;
     try {
       for (const port of this.#options.ports) {
-        const l = await this.#adapter.listenTcp({ hostname: host, port, backlog }, (c) => this.#accept(c));
+        const l = await this.#adapter.listenTcp(
+          { hostname: host, port, backlog },
+          (c) => this.#accept(c),
+        );
         this.#tcp.push(l);
         this.#up("tcp", l.localAddress, l.localPort);
       }
       for (const port of this.#options.udpPorts) {
         let local = { host, port };
-        const u = await this.#adapter.listenUdp({ hostname: host, port }, (data, addr, rport) =>
-          this.#datagram(local.host, local.port, data, addr, rport));
+        const u = await this.#adapter.listenUdp(
+          { hostname: host, port },
+          (data, addr, rport) => this.#datagram(local.host, local.port, data, addr, rport),
+        );
         local = { host: u.localAddress, port: u.localPort };
         this.#udp.push(u);
         this.#up("udp", u.localAddress, u.localPort);
@@ -130,7 +145,13 @@ class MonitorImpl implements Monitor, SessionHost {
 
   #up(proto: "tcp" | "udp", host: string, port: number): void {
     this.addresses.push({ proto, host, port });
-    const ev: ListenerUpEvent = { ts: new Date().toISOString(), type: "listener.up", proto, host, port };
+    const ev: ListenerUpEvent = {
+      ts: new Date().toISOString(),
+      type: "listener.up",
+      proto,
+      host,
+      port,
+    };
     this.#upEvents.push(ev);
     this.hub.emit(ev);
   }
@@ -149,7 +170,12 @@ class MonitorImpl implements Monitor, SessionHost {
     this.#track(s);
     if (dropped) {
       this.#connsDropped++;
-      this.hub.emit({ ...s.openEvent(), type: "conn.drop", reason: "max-conns", limit: this.#options.maxConns });
+      this.hub.emit({
+        ...s.openEvent(),
+        type: "conn.drop",
+        reason: "max-conns",
+        limit: this.#options.maxConns,
+      });
       s.closeFor("max-conns");
       return;
     }
@@ -190,7 +216,13 @@ class MonitorImpl implements Monitor, SessionHost {
     const ev: UdpDatagramEvent = {
       ts: new Date().toISOString(),
       type: "udp.datagram",
-      community_id: communityId({ proto: UDP, srcAddr: addr, dstAddr: host, srcPort: rport, dstPort: port }),
+      community_id: communityId({
+        proto: UDP,
+        srcAddr: addr,
+        dstAddr: host,
+        srcPort: rport,
+        dstPort: port,
+      }),
       proto: "udp",
       src: addr,
       sport: rport,
@@ -281,7 +313,9 @@ class MonitorImpl implements Monitor, SessionHost {
       const all = new Promise<void>((resolve) => (this.#allClosed = resolve));
       for (const s of [...this.#sessions]) s.closeFor("shutdown");
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)));
+      const grace = new Promise<void>((
+        resolve,
+      ) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)));
       await Promise.race([all, grace]);
       clearTimeout(timer);
       // Whatever the runtime never reported still gets its record.
@@ -316,7 +350,9 @@ class MonitorImpl implements Monitor, SessionHost {
  */
 export async function listen(options: ListenOptions = {}): Promise<Monitor> {
   const resolved = resolveListenOptions(options);
-  const adapter = typeof options.adapter === "object" ? options.adapter : await loadAdapter(options.adapter);
+  const adapter = typeof options.adapter === "object"
+    ? options.adapter
+    : await loadAdapter(options.adapter);
   const monitor = new MonitorImpl(resolved, adapter);
   await monitor.start();
   return monitor;

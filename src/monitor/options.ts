@@ -66,15 +66,25 @@ export interface ResolvedListenOptions {
   readonly backlog: number;
 }
 
-function ports(value: readonly number[] | string | undefined, name: string, fallback: number[]): number[] {
+function ports(
+  value: readonly number[] | string | undefined,
+  name: string,
+  fallback: number[],
+): number[] {
   if (value === undefined) return fallback;
   if (typeof value === "string") return parsePortSpec(value, name);
   if (!Array.isArray(value)) {
-    throw new TypeError(`Invalid ${name} ${JSON.stringify(value)}: expected an array of ports or a string like "8000,9000-9010"`);
+    throw new TypeError(
+      `Invalid ${name} ${
+        JSON.stringify(value)
+      }: expected an array of ports or a string like "8000,9000-9010"`,
+    );
   }
   for (const p of value) {
     if (!Number.isInteger(p) || p < 0 || p > 65535) {
-      throw new RangeError(`Invalid ${name} entry ${JSON.stringify(p)}: expected an integer 0-65535`);
+      throw new RangeError(
+        `Invalid ${name} entry ${JSON.stringify(p)}: expected an integer 0-65535`,
+      );
     }
   }
   return [...new Set(value)];
@@ -102,16 +112,24 @@ function integer(value: number | undefined, name: string, min: number, fallback:
 export function resolveListenOptions(options: ListenOptions = {}): ResolvedListenOptions {
   const host = options.host ?? DEFAULT_HOST;
   if (typeof host !== "string" || host.length === 0) {
-    throw new TypeError(`Invalid host ${JSON.stringify(host)}: expected an address such as 127.0.0.1 or ::1`);
+    throw new TypeError(
+      `Invalid host ${JSON.stringify(host)}: expected an address such as 127.0.0.1 or ::1`,
+    );
   }
   const udpPorts = ports(options.udpPorts, "udpPorts", []);
-  const tcpPorts = ports(options.ports, "ports", udpPorts.length > 0 && options.ports === undefined ? [] : [DEFAULT_PORT]);
+  const tcpPorts = ports(
+    options.ports,
+    "ports",
+    udpPorts.length > 0 && options.ports === undefined ? [] : [DEFAULT_PORT],
+  );
   if (tcpPorts.length === 0 && udpPorts.length === 0) {
     throw new RangeError("Invalid ports: expected at least one TCP or UDP port");
   }
   const idleTimeout = options.idleTimeout ?? 0;
   if (typeof idleTimeout !== "number" || !Number.isFinite(idleTimeout) || idleTimeout < 0) {
-    throw new RangeError(`Invalid idleTimeout ${JSON.stringify(idleTimeout)}: expected milliseconds >= 0`);
+    throw new RangeError(
+      `Invalid idleTimeout ${JSON.stringify(idleTimeout)}: expected milliseconds >= 0`,
+    );
   }
   let banner: Uint8Array;
   if (options.banner === undefined) banner = new Uint8Array(0);

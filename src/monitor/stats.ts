@@ -43,5 +43,9 @@ export interface MonitorStats {
   /** Peers with the most connections (and datagrams), most first. */
   readonly topSources: readonly { readonly address: string; readonly count: number }[];
   /** Local ports with the most connections (and datagrams), most first. */
-  readonly topPorts: readonly { readonly proto: "tcp" | "udp"; readonly port: number; readonly count: number }[];
+  readonly topPorts: readonly {
+    readonly proto: "tcp" | "udp";
+    readonly port: number;
+    readonly count: number;
+  }[];
 }

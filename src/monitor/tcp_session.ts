@@ -7,7 +7,13 @@
 
 import type { Conn, ConnCloseInfo, ConnHandler } from "../net/conn.ts";
 import { communityId } from "../format/community_id.ts";
-import type { CloseReason, ConnCloseEvent, ConnDataEvent, ConnOpenEvent, Direction } from "./events.ts";
+import type {
+  CloseReason,
+  ConnCloseEvent,
+  ConnDataEvent,
+  ConnOpenEvent,
+  Direction,
+} from "./events.ts";
 import type { EventHub } from "./event_hub.ts";
 import { newUid } from "./uid.ts";
 
@@ -117,7 +123,8 @@ export class TcpSession implements ConnHandler {
   close(info: ConnCloseInfo): void {
     if (this.#closed) return;
     this.#closed = true;
-    const reason: CloseReason = this.closeReason ?? (info.reset ? "rst" : info.error ? "error" : "fin");
+    const reason: CloseReason = this.closeReason ??
+      (info.reset ? "rst" : info.error ? "error" : "fin");
     const now = Date.now();
     const c = this.conn;
     const event: ConnCloseEvent = {
@@ -134,7 +141,9 @@ export class TcpSession implements ConnHandler {
       duration: (now - this.startMs) / 1000,
       orig_bytes: this.origBytes,
       resp_bytes: c.bytesWritten,
-      ...(reason === "error" && info.error ? { error: String(info.error.message ?? info.error) } : {}),
+      ...(reason === "error" && info.error
+        ? { error: String(info.error.message ?? info.error) }
+        : {}),
     };
     this.#host.sessionClosed(this, event);
   }

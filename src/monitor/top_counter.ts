@@ -37,7 +37,10 @@ export class TopCounter<K> {
 
   /** The `n` largest counts, largest first (ties in insertion order). */
   top(n: number): { key: K; count: number }[] {
-    return [...this.#counts].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => ({ key, count }));
+    return [...this.#counts].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => ({
+      key,
+      count,
+    }));
   }
 
   #prune(): void {

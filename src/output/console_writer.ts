@@ -145,16 +145,20 @@ export class ConsoleWriter {
   #format(ev: MonitorEvent): string {
     switch (ev.type) {
       case "listener.up":
-        return `${this.#paint(PAINT.bold, "listening")} on ${ev.proto} ${formatHostPort(ev.host, ev.port)}\n`;
+        return `${this.#paint(PAINT.bold, "listening")} on ${ev.proto} ${
+          formatHostPort(ev.host, ev.port)
+        }\n`;
       case "conn.open": {
         const label = `${formatHostPort(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
         this.#labels.set(ev.uid, label);
-        return `${time(ev.ts)} ${this.#paint(PAINT.green, "open ")}  ${label}  ${this.#paint(PAINT.dim, ev.uid)}\n`;
+        return `${time(ev.ts)} ${this.#paint(PAINT.green, "open ")}  ${label}  ${
+          this.#paint(PAINT.dim, ev.uid)
+        }\n`;
       }
       case "conn.drop":
-        return `${time(ev.ts)} ${this.#paint(PAINT.yellow, "drop ")}  ${formatHostPort(ev.src, ev.sport)} -> ${
-          formatHostPort(ev.dst, ev.dport)
-        }  ${ev.reason} (limit ${ev.limit})\n`;
+        return `${time(ev.ts)} ${this.#paint(PAINT.yellow, "drop ")}  ${
+          formatHostPort(ev.src, ev.sport)
+        } -> ${formatHostPort(ev.dst, ev.dport)}  ${ev.reason} (limit ${ev.limit})\n`;
       case "conn.close": {
         const label = this.#labels.get(ev.uid) ??
           `${formatHostPort(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
@@ -179,9 +183,9 @@ export class ConsoleWriter {
         return head + this.#body(ev.data, ev.offset);
       }
       case "udp.datagram": {
-        const head = `${time(ev.ts)} ${this.#paint(PAINT.cyan, "udp  ")}  ${formatHostPort(ev.src, ev.sport)} -> ${
-          formatHostPort(ev.dst, ev.dport)
-        }  ${formatBytes(ev.len)}\n`;
+        const head = `${time(ev.ts)} ${this.#paint(PAINT.cyan, "udp  ")}  ${
+          formatHostPort(ev.src, ev.sport)
+        } -> ${formatHostPort(ev.dst, ev.dport)}  ${formatBytes(ev.len)}\n`;
         if (this.#print === "none") return head;
         if (this.#tooFar()) return "";
         return head + this.#body(ev.data, 0);
@@ -217,5 +221,7 @@ function pad(n: number, width = 2): string {
 /** Local time of day with milliseconds, from an ISO timestamp. */
 function time(ts: string): string {
   const d = new Date(ts);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${
+    pad(d.getMilliseconds(), 3)
+  }`;
 }

@@ -136,5 +136,7 @@ export class NdjsonWriter {
 }
 
 function estimate(event: MonitorEvent): number {
-  return event.type === "conn.data" || event.type === "udp.datagram" ? 256 + event.data.byteLength * 1.34 : 256;
+  return event.type === "conn.data" || event.type === "udp.datagram"
+    ? 256 + event.data.byteLength * 1.34
+    : 256;
 }

@@ -30,13 +30,25 @@ export function formatSummary(stats: MonitorStats): string {
     }), up ${formatDuration(stats.uptime * 1000)}`,
   ];
   const reasons = Object.entries(stats.closeReasons).filter(([, c]) => c > 0);
-  if (reasons.length > 0) lines.push(`  closed:      ${reasons.map(([r, c]) => `${r} ${n(c)}`).join(", ")}`);
+  if (reasons.length > 0) {
+    lines.push(`  closed:      ${reasons.map(([r, c]) => `${r} ${n(c)}`).join(", ")}`);
+  }
   if (stats.topSources.length > 0) {
-    lines.push(`  top sources: ${stats.topSources.slice(0, 5).map((s) => `${s.address} (${n(s.count)})`).join(", ")}`);
+    lines.push(
+      `  top sources: ${
+        stats.topSources.slice(0, 5).map((s) => `${s.address} (${n(s.count)})`).join(", ")
+      }`,
+    );
   }
   if (stats.topPorts.length > 0) {
-    lines.push(`  top ports:   ${stats.topPorts.slice(0, 5).map((p) => `${p.proto}/${p.port} (${n(p.count)})`).join(", ")}`);
+    lines.push(
+      `  top ports:   ${
+        stats.topPorts.slice(0, 5).map((p) => `${p.proto}/${p.port} (${n(p.count)})`).join(", ")
+      }`,
+    );
   }
-  if (stats.eventsDropped > 0) lines.push(`  events dropped by slow consumers: ${n(stats.eventsDropped)}`);
+  if (stats.eventsDropped > 0) {
+    lines.push(`  events dropped by slow consumers: ${n(stats.eventsDropped)}`);
+  }
   return lines.join("\n") + "\n";
 }

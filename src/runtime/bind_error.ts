@@ -4,7 +4,11 @@
  * @module
  */
 
-import { AddressInUseError, AddressNotAvailableError, PermissionDeniedError } from "../net/errors.ts";
+import {
+  AddressInUseError,
+  AddressNotAvailableError,
+  PermissionDeniedError,
+} from "../net/errors.ts";
 
 /** Turns a runtime bind error into the matching sockscope error, or returns it unchanged. */
 export function bindError(err: unknown, hostname: string, port: number): Error {
@@ -15,12 +19,15 @@ export function bindError(err: unknown, hostname: string, port: number): Error {
   if (code === "EADDRINUSE" || name === "AddrInUse" || /address already in use/i.test(message)) {
     return new AddressInUseError(hostname, port, { cause: err });
   }
-  if (code === "EACCES" || code === "EPERM" || name === "PermissionDenied" || name === "NotCapable") {
+  if (
+    code === "EACCES" || code === "EPERM" || name === "PermissionDenied" || name === "NotCapable"
+  ) {
     return new PermissionDeniedError(hostname, port, { cause: err });
   }
   if (
     code === "EADDRNOTAVAIL" || code === "EINVAL" || code === "ENOTFOUND" || code === "EAI_AGAIN" ||
-    code === "EAFNOSUPPORT" || name === "AddrNotAvailable" || /not available|lookup|resolve|invalid ip/i.test(message)
+    code === "EAFNOSUPPORT" || name === "AddrNotAvailable" ||
+    /not available|lookup|resolve|invalid ip/i.test(message)
   ) {
     return new AddressNotAvailableError(hostname, port, { cause: err });
   }

@@ -87,7 +87,9 @@ class DenoConn implements Conn {
         // Grow while reads fill the buffer; shrink back when the flow slows,
         // so an idle connection does not pin a large buffer.
         if (n === buf.byteLength && n < MAX_READ) buf = new Uint8Array(n * 4);
-        else if (n < buf.byteLength >>> 4 && buf.byteLength > MIN_READ) buf = new Uint8Array(buf.byteLength >>> 2);
+        else if (n < buf.byteLength >>> 4 && buf.byteLength > MIN_READ) {
+          buf = new Uint8Array(buf.byteLength >>> 2);
+        }
       }
     } catch (err) {
       if (!this.#closed) {
@@ -125,8 +127,9 @@ class DenoConn implements Conn {
       }
     } catch (err) {
       if (!this.#closed) {
-        if (err instanceof errors().ConnectionReset || err instanceof errors().BrokenPipe) this.#resetSeen = true;
-        else this.#error = err as Error;
+        if (err instanceof errors().ConnectionReset || err instanceof errors().BrokenPipe) {
+          this.#resetSeen = true;
+        } else this.#error = err as Error;
         this.#finish();
       }
       return;
@@ -229,14 +232,21 @@ class DenoListener implements TcpListener {
 
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
   try {
-    const listener = denoApi().listen({ hostname: options.hostname, port: options.port, transport: "tcp" });
+    const listener = denoApi().listen({
+      hostname: options.hostname,
+      port: options.port,
+      transport: "tcp",
+    });
     return Promise.resolve(new DenoListener(listener, onConn));
   } catch (err) {
     return Promise.reject(bindError(err, options.hostname, options.port));
   }
 }
 
-async function listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Promise<UdpListener> {
+async function listenUdp(
+  options: UdpListenOptions,
+  onDatagram: DatagramCallback,
+): Promise<UdpListener> {
   const listenDatagram = denoListenDatagram();
   if (listenDatagram === undefined) {
     // Stable Deno has no UDP without --unstable-net: node:dgram is.

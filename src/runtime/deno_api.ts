@@ -68,7 +68,10 @@ export interface DenoApi {
   readonly stdout: DenoStdStream;
   readonly stderr: DenoStdStream;
   listen(options: { hostname: string; port: number; transport: "tcp" }): DenoTcpListener;
-  open(path: string, options: { append: boolean; create: boolean; write: boolean }): Promise<DenoFile>;
+  open(
+    path: string,
+    options: { append: boolean; create: boolean; write: boolean },
+  ): Promise<DenoFile>;
   addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
   removeSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
   exit(code: number): never;

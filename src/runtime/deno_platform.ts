@@ -8,7 +8,10 @@ import type { Sink } from "../output/sink.ts";
 import type { Platform, SignalName, StdStream } from "./platform.ts";
 import { denoApi, type DenoStdStream } from "./deno_api.ts";
 
-async function writeAll(w: { write(p: Uint8Array): Promise<number> }, data: Uint8Array): Promise<void> {
+async function writeAll(
+  w: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
   while (data.byteLength > 0) data = data.subarray(await w.write(data));
 }
 
@@ -42,7 +45,7 @@ export function createDenoPlatform(): Platform {
       return {
         write: (data) => writeAll(file, data),
         sync: () => file.syncData(),
-        close: async () => file.close(),
+        close: () => Promise.resolve(file.close()),
       };
     },
     onSignal(signal: SignalName, fn) {

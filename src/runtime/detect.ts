@@ -49,14 +49,22 @@ export async function loadAdapter(name?: AdapterName): Promise<RuntimeAdapter> {
   switch (chosen) {
     case "deno": {
       if (runtime !== "deno") {
-        throw new TypeError(`Invalid adapter "deno": expected one that runs on ${runtime} (node${runtime === "bun" ? " or bun" : ""})`);
+        throw new TypeError(
+          `Invalid adapter "deno": expected one that runs on ${runtime} (node${
+            runtime === "bun" ? " or bun" : ""
+          })`,
+        );
       }
       const { createDenoAdapter } = await import("./deno.ts");
       return createDenoAdapter();
     }
     case "bun": {
       if (runtime !== "bun") {
-        throw new TypeError(`Invalid adapter "bun": expected one that runs on ${runtime} (${runtime === "deno" ? "deno or node" : "node"})`);
+        throw new TypeError(
+          `Invalid adapter "bun": expected one that runs on ${runtime} (${
+            runtime === "deno" ? "deno or node" : "node"
+          })`,
+        );
       }
       const { createBunAdapter } = await import("./bun.ts");
       return createBunAdapter();
@@ -66,6 +74,8 @@ export async function loadAdapter(name?: AdapterName): Promise<RuntimeAdapter> {
       return createNodeAdapter();
     }
     default:
-      throw new TypeError(`Invalid adapter "${String(chosen)}": expected one of ${ADAPTER_NAMES.join(", ")}`);
+      throw new TypeError(
+        `Invalid adapter "${String(chosen)}": expected one of ${ADAPTER_NAMES.join(", ")}`,
+      );
   }
 }

@@ -49,7 +49,10 @@ class NodeConn implements Conn {
     });
     socket.on("close", () => {
       const code = (error as { code?: string } | undefined)?.code;
-      handler.close({ reset: code === "ECONNRESET", error: code === "ECONNRESET" ? undefined : error });
+      handler.close({
+        reset: code === "ECONNRESET",
+        error: code === "ECONNRESET" ? undefined : error,
+      });
     });
     if (handler.drain) socket.on("drain", () => handler.drain!());
   }
@@ -118,18 +121,21 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
       reject(bindError(err, options.hostname, options.port));
     };
     server.once("error", onError);
-    server.listen({ host: options.hostname, port: options.port, backlog: options.backlog ?? 511 }, () => {
-      server.off("error", onError);
-      // Accept errors (EMFILE and friends) must not kill the process; node keeps
-      // the listening socket and retries on the next readiness event.
-      server.on("error", () => {});
-      const addr = server.address();
-      if (addr === null || typeof addr === "string") {
-        resolve(new NodeTcpListener(server, options.hostname, options.port));
-      } else {
-        resolve(new NodeTcpListener(server, normalizeAddress(addr.address), addr.port));
-      }
-    });
+    server.listen(
+      { host: options.hostname, port: options.port, backlog: options.backlog ?? 511 },
+      () => {
+        server.off("error", onError);
+        // Accept errors (EMFILE and friends) must not kill the process; node keeps
+        // the listening socket and retries on the next readiness event.
+        server.on("error", () => {});
+        const addr = server.address();
+        if (addr === null || typeof addr === "string") {
+          resolve(new NodeTcpListener(server, options.hostname, options.port));
+        } else {
+          resolve(new NodeTcpListener(server, normalizeAddress(addr.address), addr.port));
+        }
+      },
+    );
   });
 }
 
@@ -144,7 +150,10 @@ function listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Pro
       reject(bindError(err, options.hostname, options.port));
     };
     socket.once("error", onError);
-    socket.on("message", (msg: Uint8Array, rinfo) => onDatagram(msg, normalizeAddress(rinfo.address), rinfo.port));
+    socket.on(
+      "message",
+      (msg: Uint8Array, rinfo) => onDatagram(msg, normalizeAddress(rinfo.address), rinfo.port),
+    );
     socket.bind({ address: options.hostname, port: options.port }, () => {
       socket.off("error", onError);
       socket.on("error", () => {});
@@ -153,7 +162,9 @@ function listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Pro
         localAddress: normalizeAddress(addr.address),
         localPort: addr.port,
         send: (data, address, port) =>
-          new Promise<void>((ok, fail) => socket.send(data, port, address, (err) => (err ? fail(err) : ok()))),
+          new Promise<void>((ok, fail) =>
+            socket.send(data, port, address, (err) => (err ? fail(err) : ok()))
+          ),
         close: () => {
           try {
             socket.close();

@@ -8,11 +8,15 @@ import { within } from "./client.ts";
 
 const fromSources = import.meta.url.endsWith(".ts");
 /** Path of the CLI entry matching this test build. */
-export const cliPath: string = fileURLToPath(new URL(`../../cli/main.${fromSources ? "ts" : "js"}`, import.meta.url));
+export const cliPath: string = fileURLToPath(
+  new URL(`../../cli/main.${fromSources ? "ts" : "js"}`, import.meta.url),
+);
 
 /** The command (executable and leading args) that runs the CLI. */
 export function cliCommand(): [string, string[]] {
-  return runtime === "deno" ? [process.execPath, ["run", "-A", cliPath]] : [process.execPath, [cliPath]];
+  return runtime === "deno"
+    ? [process.execPath, ["run", "-A", cliPath]]
+    : [process.execPath, [cliPath]];
 }
 
 export interface CliRun {

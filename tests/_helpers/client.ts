@@ -17,17 +17,23 @@ export interface TestClient {
 }
 
 /** Opens a TCP connection to host:port. */
-export function connect(port: number, host = "127.0.0.1", opts: { read?: boolean } = {}): Promise<TestClient> {
+export function connect(
+  port: number,
+  host = "127.0.0.1",
+  opts: { read?: boolean } = {},
+): Promise<TestClient> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     const socket = net.connect({ port, host, allowHalfOpen: true });
     let endResolve!: () => void;
     const ended = new Promise<void>((r) => (endResolve = r));
     let error: Error | undefined;
-    const closed = new Promise<{ error?: Error }>((r) => socket.on("close", () => {
-      endResolve();
-      r({ error });
-    }));
+    const closed = new Promise<{ error?: Error }>((r) =>
+      socket.on("close", () => {
+        endResolve();
+        r({ error });
+      })
+    );
     socket.on("error", (e) => {
       error = e;
     });
@@ -93,7 +99,10 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
     new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+      timer = setTimeout(
+        () => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)),
+        ms,
+      );
     }),
   ]);
 }

@@ -10,7 +10,9 @@ function findRoot(): string {
   for (;;) {
     if (existsSync(join(dir, "deno.json")) && existsSync(join(dir, "cli", "main.ts"))) return dir;
     const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the sockscope repository above " + import.meta.url);
+    if (up === dir) {
+      throw new Error("cannot find the sockscope repository above " + import.meta.url);
+    }
     dir = up;
   }
 }
@@ -19,6 +21,10 @@ function findRoot(): string {
 export const repoRoot: string = findRoot();
 
 /** The pinned Deno binary (the running one under Deno). */
-export const denoBin: string = "Deno" in globalThis ? process.execPath : join(repoRoot, "node_modules", ".bin", "deno");
+export const denoBin: string = "Deno" in globalThis
+  ? process.execPath
+  : join(repoRoot, "node_modules", ".bin", "deno");
 /** The pinned Bun binary (the running one under Bun). */
-export const bunBin: string = "Bun" in globalThis ? process.execPath : join(repoRoot, "node_modules", ".bin", "bun");
+export const bunBin: string = "Bun" in globalThis
+  ? process.execPath
+  : join(repoRoot, "node_modules", ".bin", "bun");

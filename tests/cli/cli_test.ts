@@ -13,13 +13,28 @@ import { runtime } from "../_helpers/runtimes.ts";
 test("--version prints the version and the runtime", async () => {
   const r = await runCli(["--version"]);
   assert.equal(r.code, 0);
-  assert.match(r.stdout, new RegExp(`^sockscope ${VERSION.replace(/\./g, "\\.")} \\(${runtime} \\d+\\.\\d+`));
+  assert.match(
+    r.stdout,
+    new RegExp(`^sockscope ${VERSION.replace(/\./g, "\\.")} \\(${runtime} \\d+\\.\\d+`),
+  );
 });
 
 test("--help lists the listen flags", async () => {
   const r = await runCli(["--help"]);
   assert.equal(r.code, 0);
-  for (const flag of ["--port", "--udp", "--host", "--max-conns", "--idle-timeout", "--banner", "--capture-bytes", "--print", "--log"]) {
+  for (
+    const flag of [
+      "--port",
+      "--udp",
+      "--host",
+      "--max-conns",
+      "--idle-timeout",
+      "--banner",
+      "--capture-bytes",
+      "--print",
+      "--log",
+    ]
+  ) {
     assert.ok(r.stdout.includes(flag), `help mentions ${flag}`);
   }
 });
@@ -30,7 +45,10 @@ for (
     [["-p", "70000"], /^sockscope: --port: invalid port "70000": expected 1-65535\n$/],
     [["-p", "9010-9000"], /^sockscope: --port: .*9010-9000.*\n$/],
     [["--idle-timeout", "5x"], /^sockscope: --idle-timeout: invalid duration "5x".*\n$/],
-    [["--max-conns", "0"], /^sockscope: --max-conns: invalid value "0": expected a whole number >= 1\n$/],
+    [
+      ["--max-conns", "0"],
+      /^sockscope: --max-conns: invalid value "0": expected a whole number >= 1\n$/,
+    ],
     [["--print", "raw"], /^sockscope: --print: invalid mode "raw": expected text, hex or none\n$/],
     [["--banner", "\\q"], /^sockscope: --banner: .*\\q.*\n$/],
     [["--capture-bytes", "lots"], /^sockscope: --capture-bytes: .*lots.*\n$/],
@@ -53,7 +71,10 @@ test("a port in use exits 1 with one line naming the address", async () => {
   try {
     const r = await runCli(["listen", "-p", String(port)]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `sockscope: 127.0.0.1:${port} is already in use: stop the other program or pick another port\n`);
+    assert.equal(
+      r.stderr,
+      `sockscope: 127.0.0.1:${port} is already in use: stop the other program or pick another port\n`,
+    );
   } finally {
     await new Promise((r) => blocker.close(r));
   }
@@ -62,7 +83,10 @@ test("a port in use exits 1 with one line naming the address", async () => {
 test("an address that is not local exits 1 naming it", async () => {
   const r = await runCli(["-H", "192.0.2.1", "-p", "0"]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^sockscope: cannot bind 192\.0\.2\.1:0: the address is not available on this machine; use .*\n$/);
+  assert.match(
+    r.stderr,
+    /^sockscope: cannot bind 192\.0\.2\.1:0: the address is not available on this machine; use .*\n$/,
+  );
 });
 
 test("listen: console shows remote bytes escaped, log has every event, SIGINT flushes and summarises", async () => {
@@ -85,11 +109,21 @@ test("listen: console shows remote bytes escaped, log has every event, SIGINT fl
     assert.ok(!out.includes("\x07"), "no raw BEL");
     assert.ok(!out.includes("\u202e"), "no raw bidi override");
     assert.ok(out.includes("    | GET / HTTP/1.1\\r\\n"));
-    assert.ok(out.includes("\\x1b[2J\\x1b]0;pwned\\x07\\u{202E}\\n") || out.includes("\\x1b[2J\\x1b]0;pwned\\x07\\u{202e}\\n"), out);
+    assert.ok(
+      out.includes("\\x1b[2J\\x1b]0;pwned\\x07\\u{202E}\\n") ||
+        out.includes("\\x1b[2J\\x1b]0;pwned\\x07\\u{202e}\\n"),
+      out,
+    );
     assert.match(out, /summary: 1 connection.*34 B in, 4 B out/);
     assert.match(out, /top sources: 127\.0\.0\.1 \(1\)/);
     const events = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(events.map((e) => e.type), ["listener.up", "conn.open", "conn.data", "conn.data", "conn.close"]);
+    assert.deepEqual(events.map((e) => e.type), [
+      "listener.up",
+      "conn.open",
+      "conn.data",
+      "conn.data",
+      "conn.close",
+    ]);
     const close = events[4];
     assert.equal(close.reason, "fin");
     assert.equal(close.orig_bytes, 34);
@@ -97,7 +131,10 @@ test("listen: console shows remote bytes escaped, log has every event, SIGINT fl
     assert.match(close.community_id, /^1:[A-Za-z0-9+/]{27}=$/);
     for (const e of events) assert.ok(!Number.isNaN(Date.parse(e.ts)) && e.ts.endsWith("Z"));
     const data = events.filter((e) => e.type === "conn.data");
-    assert.equal(atob(data.find((e) => e.dir === "orig").data), "GET / HTTP/1.1\r\n\x1b[2J\x1b]0;pwned\x07\xe2\x80\xae\n");
+    assert.equal(
+      atob(data.find((e) => e.dir === "orig").data),
+      "GET / HTTP/1.1\r\n\x1b[2J\x1b]0;pwned\x07\xe2\x80\xae\n",
+    );
   } finally {
     run.kill();
     rmSync(dir, { recursive: true, force: true });
@@ -111,10 +148,15 @@ test("listen: open connections are closed as shutdown on SIGTERM and each has on
   try {
     const [, port] = await run.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/, "listening line");
     const clients = await Promise.all(Array.from({ length: 50 }, () => connect(Number(port))));
-    await within(new Promise<void>((r) => {
-      const poll = () => ((run.stdout().match(/ open /g) ?? []).length >= 50 ? r() : setTimeout(poll, 10));
-      poll();
-    }), 10000, "50 open lines");
+    await within(
+      new Promise<void>((r) => {
+        const poll =
+          () => ((run.stdout().match(/ open /g) ?? []).length >= 50 ? r() : setTimeout(poll, 10));
+        poll();
+      }),
+      10000,
+      "50 open lines",
+    );
     run.signal("SIGTERM");
     assert.equal((await within(run.exited, 10000, "exit")).code, 0);
     const events = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -133,7 +175,11 @@ test("listen: open connections are closed as shutdown on SIGTERM and each has on
 test("listen --print hex shows offset, hex and ASCII columns; --log - writes NDJSON to stdout", async () => {
   const run = startCli(["-p", "0", "--print", "hex", "--log", "-"]);
   try {
-    const [, port] = await run.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/, "listening line", "stderr");
+    const [, port] = await run.waitFor(
+      /listening on tcp 127\.0\.0\.1:(\d+)/,
+      "listening line",
+      "stderr",
+    );
     const client = await connect(Number(port));
     await client.write(new Uint8Array([0x48, 0x69, 0x00, 0xff, 0x1b]));
     client.end();
@@ -143,7 +189,7 @@ test("listen --print hex shows offset, hex and ASCII columns; --log - writes NDJ
     const line = run.stderr().split("\n").find((l) => l.startsWith("    | 00000000"));
     assert.ok(line, run.stderr());
     const body = line.slice("    | ".length);
-    assert.match(body, /^00000000  48 69 00 ff 1b +\|Hi\.\.\.\|$/);
+    assert.match(body, /^00000000 {2}48 69 00 ff 1b +\|Hi\.\.\.\|$/);
     // The ASCII column sits where it would on a full 16-byte line: 10 + 16*3 + 2.
     assert.equal(body.indexOf("|"), 60);
     const types = run.stdout().trim().split("\n").map((l) => JSON.parse(l).type);
@@ -156,10 +202,15 @@ test("listen --print hex shows offset, hex and ASCII columns; --log - writes NDJ
 test("listen -u receives UDP and several -p ports listen at once", async () => {
   const run = startCli(["-p", "0", "-u", "0", "--print", "text"]);
   try {
-    const [, udpPort] = await run.waitFor(/listening on udp 127\.0\.0\.1:(\d+)/, "udp listening line");
+    const [, udpPort] = await run.waitFor(
+      /listening on udp 127\.0\.0\.1:(\d+)/,
+      "udp listening line",
+    );
     const dgram = await import("node:dgram");
     const sock = dgram.createSocket("udp4");
-    await new Promise<void>((r) => sock.send(new TextEncoder().encode("ping\x1b"), Number(udpPort), "127.0.0.1", () => r()));
+    await new Promise<void>((r) =>
+      sock.send(new TextEncoder().encode("ping\x1b"), Number(udpPort), "127.0.0.1", () => r())
+    );
     sock.close();
     await run.waitFor(/udp .* 5 B\n {4}\| ping\\x1b/, "datagram line");
     run.signal("SIGINT");

@@ -6,7 +6,12 @@ import { adapters } from "../_helpers/runtimes.ts";
 import { concat, connect, pseudoRandomBytes, sendDatagram, within } from "../_helpers/client.ts";
 
 /** Collects every event of a monitor until it closes. */
-function record(monitor: Monitor): { events: MonitorEvent[]; waitFor(pred: (e: MonitorEvent) => boolean, what: string): Promise<MonitorEvent> } {
+function record(
+  monitor: Monitor,
+): {
+  events: MonitorEvent[];
+  waitFor(pred: (e: MonitorEvent) => boolean, what: string): Promise<MonitorEvent>;
+} {
   const events: MonitorEvent[] = [];
   const waiters: { pred: (e: MonitorEvent) => boolean; resolve: (e: MonitorEvent) => void }[] = [];
   monitor.subscribe((ev) => {
@@ -55,7 +60,13 @@ for (const adapter of adapters) {
         assert.equal(open.dport, port);
         assert.equal(
           open.community_id,
-          communityId({ proto: 6, srcAddr: "127.0.0.1", dstAddr: "127.0.0.1", srcPort: open.sport, dstPort: port }),
+          communityId({
+            proto: 6,
+            srcAddr: "127.0.0.1",
+            dstAddr: "127.0.0.1",
+            srcPort: open.sport,
+            dstPort: port,
+          }),
         );
         assert.equal(close.reason, "fin");
         assert.equal(close.orig_bytes, 6);
@@ -63,7 +74,12 @@ for (const adapter of adapters) {
         assert.ok(close.duration >= 0);
         assert.ok(!Number.isNaN(Date.parse(close.ts)));
         const data = rec.events.filter((e) => e.type === "conn.data");
-        assert.equal(new TextDecoder().decode(concat(data.map((d) => d.type === "conn.data" ? d.data : new Uint8Array()))), "hello\n");
+        assert.equal(
+          new TextDecoder().decode(
+            concat(data.map((d) => d.type === "conn.data" ? d.data : new Uint8Array())),
+          ),
+          "hello\n",
+        );
       } finally {
         await monitor.close();
       }
@@ -79,7 +95,9 @@ for (const adapter of adapters) {
         client.end();
         const close = await rec.waitFor((e) => e.type === "conn.close", "conn.close");
         assert.equal(close.type === "conn.close" && close.orig_bytes, payload.byteLength);
-        const captured = concat(rec.events.flatMap((e) => (e.type === "conn.data" ? [e.data] : [])));
+        const captured = concat(
+          rec.events.flatMap((e) => (e.type === "conn.data" ? [e.data] : [])),
+        );
         assert.deepEqual(captured, payload.subarray(0, 100));
         assert.equal(monitor.stats().bytesIn, payload.byteLength);
       } finally {
@@ -92,10 +110,14 @@ for (const adapter of adapters) {
       const rec = record(monitor);
       try {
         const client = await connect(portOf(monitor));
-        await within(new Promise<void>((r) => {
-          const poll = () => (client.received().byteLength >= 19 ? r() : setTimeout(poll, 5));
-          poll();
-        }), 5000, "banner");
+        await within(
+          new Promise<void>((r) => {
+            const poll = () => (client.received().byteLength >= 19 ? r() : setTimeout(poll, 5));
+            poll();
+          }),
+          5000,
+          "banner",
+        );
         assert.equal(new TextDecoder().decode(client.received()), "SSH-2.0-sockscope\r\n");
         client.end();
         const close = await rec.waitFor((e) => e.type === "conn.close", "conn.close");
@@ -120,7 +142,10 @@ for (const adapter of adapters) {
         assert.equal(drop.type === "conn.drop" && drop.sport, c.localPort);
         assert.equal(drop.type === "conn.drop" && drop.limit, 2);
         await within(c.ended, 5000, "dropped client sees the close");
-        const close = await rec.waitFor((e) => e.type === "conn.close" && e.uid === (drop as { uid: string }).uid, "drop close");
+        const close = await rec.waitFor(
+          (e) => e.type === "conn.close" && e.uid === (drop as { uid: string }).uid,
+          "drop close",
+        );
         assert.equal(close.type === "conn.close" && close.reason, "max-conns");
         assert.equal(monitor.stats().connsDropped, 1);
         // Once a slot frees up, new connections are served again.
@@ -144,7 +169,10 @@ for (const adapter of adapters) {
         const client = await connect(portOf(monitor));
         const close = await rec.waitFor((e) => e.type === "conn.close", "idle close");
         assert.equal(close.type === "conn.close" && close.reason, "idle-timeout");
-        assert.ok(close.type === "conn.close" && close.duration >= 0.15, `closed after ${(close as { duration: number }).duration}s`);
+        assert.ok(
+          close.type === "conn.close" && close.duration >= 0.15,
+          `closed after ${(close as { duration: number }).duration}s`,
+        );
         await within(client.ended, 5000, "client sees the close");
       } finally {
         await monitor.close();
@@ -175,10 +203,18 @@ for (const adapter of adapters) {
       const rec = record(monitor);
       const port = portOf(monitor);
       const clients = await Promise.all(Array.from({ length: 20 }, () => connect(port)));
-      await within(new Promise<void>((r) => {
-        const poll = () => (rec.events.filter((e) => e.type === "conn.open").length === 20 ? r() : setTimeout(poll, 5));
-        poll();
-      }), 5000, "20 opens");
+      await within(
+        new Promise<void>((r) => {
+          const poll = () => (rec.events.filter((e) =>
+              e.type === "conn.open"
+            ).length === 20
+            ? r()
+            : setTimeout(poll, 5));
+          poll();
+        }),
+        5000,
+        "20 opens",
+      );
       await monitor.close();
       await within(consumer, 5000, "event stream end");
       const closes = seen.filter((e) => e.type === "conn.close");
@@ -207,17 +243,28 @@ for (const adapter of adapters) {
             client.socket.destroy();
           }
         }));
-        await within(new Promise<void>((r) => {
-          const poll = () => (rec.events.filter((e) => e.type === "conn.close").length >= N ? r() : setTimeout(poll, 10));
-          poll();
-        }), 15000, `${N} closes`);
+        await within(
+          new Promise<void>((r) => {
+            const poll = () => (rec.events.filter((e) =>
+                e.type === "conn.close"
+              ).length >= N
+              ? r()
+              : setTimeout(poll, 10));
+            poll();
+          }),
+          15000,
+          `${N} closes`,
+        );
         const opens = new Set(rec.events.flatMap((e) => (e.type === "conn.open" ? [e.uid] : [])));
         const closes = rec.events.flatMap((e) => (e.type === "conn.close" ? [e.uid] : []));
         assert.equal(opens.size, N);
         assert.equal(closes.length, N);
         assert.deepEqual(new Set(closes), opens);
         for (const e of rec.events) if (e.type === "conn.data") assert.ok(e.offset + e.len <= 64);
-        const expected = Array.from({ length: N }, (_, i) => 1 + (i * 97) % 5000).reduce((a, b) => a + b, 0);
+        const expected = Array.from({ length: N }, (_, i) => 1 + (i * 97) % 5000).reduce(
+          (a, b) => a + b,
+          0,
+        );
         assert.equal(monitor.stats().bytesIn, expected);
       } finally {
         await monitor.close();
@@ -229,14 +276,26 @@ for (const adapter of adapters) {
       const rec = record(monitor);
       try {
         assert.deepEqual(monitor.addresses.map((a) => a.proto), ["tcp", "udp"]);
-        const from = await sendDatagram(portOf(monitor, "udp"), new TextEncoder().encode("\x00dns?"));
+        const from = await sendDatagram(
+          portOf(monitor, "udp"),
+          new TextEncoder().encode("\x00dns?"),
+        );
         const dg = await rec.waitFor((e) => e.type === "udp.datagram", "udp.datagram");
         assert.ok(dg.type === "udp.datagram");
         if (dg.type !== "udp.datagram") return;
         assert.equal(dg.sport, from);
         assert.equal(dg.len, 5);
         assert.equal(new TextDecoder().decode(dg.data), "\x00dns?");
-        assert.equal(dg.community_id, communityId({ proto: 17, srcAddr: "127.0.0.1", dstAddr: "127.0.0.1", srcPort: from, dstPort: dg.dport }));
+        assert.equal(
+          dg.community_id,
+          communityId({
+            proto: 17,
+            srcAddr: "127.0.0.1",
+            dstAddr: "127.0.0.1",
+            srcPort: from,
+            dstPort: dg.dport,
+          }),
+        );
         assert.equal(monitor.stats().datagrams, 1);
       } finally {
         await monitor.close();

@@ -11,7 +11,14 @@ import {
   type RuntimeAdapter,
 } from "sockscope";
 import { adapters } from "../_helpers/runtimes.ts";
-import { concat, connect, hasIPv6, pseudoRandomBytes, sendDatagram, within } from "../_helpers/client.ts";
+import {
+  concat,
+  connect,
+  hasIPv6,
+  pseudoRandomBytes,
+  sendDatagram,
+  within,
+} from "../_helpers/client.ts";
 
 interface Accepted {
   conn: Conn;
@@ -21,7 +28,11 @@ interface Accepted {
 }
 
 /** Accepts connections on an ephemeral port and records what each handler sees. */
-async function serve(adapter: RuntimeAdapter, host = "127.0.0.1", onAccept?: (a: Accepted) => void) {
+async function serve(
+  adapter: RuntimeAdapter,
+  host = "127.0.0.1",
+  onAccept?: (a: Accepted) => void,
+) {
   const accepted: Accepted[] = [];
   const waiters: ((a: Accepted) => void)[] = [];
   const listener = await adapter.listenTcp({ hostname: host, port: 0 }, (conn) => {
@@ -46,7 +57,11 @@ async function serve(adapter: RuntimeAdapter, host = "127.0.0.1", onAccept?: (a:
   });
   const next = () => {
     const a = accepted.shift();
-    return within(a ? Promise.resolve(a) : new Promise<Accepted>((r) => waiters.push(r)), 5000, "accept");
+    return within(
+      a ? Promise.resolve(a) : new Promise<Accepted>((r) => waiters.push(r)),
+      5000,
+      "accept",
+    );
   };
   return { listener, next };
 }
@@ -125,10 +140,14 @@ for (const name of adapters) {
         const a = await next();
         a.conn.write(new Uint8Array(1000));
         await new Promise<void>((r) => client.socket.write("x", () => r()));
-        await within(new Promise<void>((r) => {
-          const poll = () => (a.chunks.length > 0 ? r() : setTimeout(poll, 5));
-          poll();
-        }), 5000, "first byte");
+        await within(
+          new Promise<void>((r) => {
+            const poll = () => (a.chunks.length > 0 ? r() : setTimeout(poll, 5));
+            poll();
+          }),
+          5000,
+          "first byte",
+        );
         client.socket.destroy();
         const info = await within(a.closed, 5000, "close");
         assert.equal(info.reset, true);
@@ -166,7 +185,10 @@ for (const name of adapters) {
         client.end();
         await within(a.ended, 5000, "end");
         assert.equal(new TextDecoder().decode(concat(a.chunks)), "abc");
-        assert.ok(seenWhilePaused <= 1, "at most the read already in flight is delivered while paused");
+        assert.ok(
+          seenWhilePaused <= 1,
+          "at most the read already in flight is delivered while paused",
+        );
         a.conn.close();
       } finally {
         await listener.close();
@@ -190,7 +212,9 @@ for (const name of adapters) {
         });
       });
       try {
-        const clients = await Promise.all(Array.from({ length: N }, () => connect(listener.localPort)));
+        const clients = await Promise.all(
+          Array.from({ length: N }, () => connect(listener.localPort)),
+        );
         await Promise.all(clients.map(async (c, i) => {
           await c.write(pseudoRandomBytes(100 + i, i));
           c.end();
@@ -209,11 +233,14 @@ for (const name of adapters) {
       await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
       const port = (blocker.address() as net.AddressInfo).port;
       try {
-        await assert.rejects(adapter.listenTcp({ hostname: "127.0.0.1", port }, () => {}), (err: Error) => {
-          assert.ok(err instanceof AddressInUseError, `got ${err.name}: ${err.message}`);
-          assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
-          return true;
-        });
+        await assert.rejects(
+          adapter.listenTcp({ hostname: "127.0.0.1", port }, () => {}),
+          (err: Error) => {
+            assert.ok(err instanceof AddressInUseError, `got ${err.name}: ${err.message}`);
+            assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`));
+            return true;
+          },
+        );
       } finally {
         await new Promise((r) => blocker.close(r));
       }
@@ -222,11 +249,14 @@ for (const name of adapters) {
     test("an address not on this machine fails with AddressNotAvailableError", async () => {
       const adapter = await loadAdapter(name);
       // 192.0.2.1 is TEST-NET-1: never assigned to a local interface.
-      await assert.rejects(adapter.listenTcp({ hostname: "192.0.2.1", port: 0 }, () => {}), (err: Error) => {
-        assert.ok(err instanceof AddressNotAvailableError, `got ${err.name}: ${err.message}`);
-        assert.match(err.message, /192\.0\.2\.1:0/);
-        return true;
-      });
+      await assert.rejects(
+        adapter.listenTcp({ hostname: "192.0.2.1", port: 0 }, () => {}),
+        (err: Error) => {
+          assert.ok(err instanceof AddressNotAvailableError, `got ${err.name}: ${err.message}`);
+          assert.match(err.message, /192\.0\.2\.1:0/);
+          return true;
+        },
+      );
     });
 
     test("serves IPv6 on ::1", async (t) => {
@@ -252,10 +282,13 @@ for (const name of adapters) {
       const got: { data: Uint8Array; addr: string; port: number }[] = [];
       let arrived!: () => void;
       const wait = new Promise<void>((r) => (arrived = r));
-      const udp = await adapter.listenUdp({ hostname: "127.0.0.1", port: 0 }, (data, addr, port) => {
-        got.push({ data: data.slice(), addr, port });
-        arrived();
-      });
+      const udp = await adapter.listenUdp(
+        { hostname: "127.0.0.1", port: 0 },
+        (data, addr, port) => {
+          got.push({ data: data.slice(), addr, port });
+          arrived();
+        },
+      );
       try {
         assert.ok(udp.localPort > 0);
         const from = await sendDatagram(udp.localPort, new TextEncoder().encode("ping"));
