@@ -2,11 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VERSION } from "sockscope";
-import { runCli, startCli } from "../_helpers/cli.ts";
+import { cliCommand, runCli, startCli } from "../_helpers/cli.ts";
 import { connect, within } from "../_helpers/client.ts";
 import { runtime } from "../_helpers/runtimes.ts";
 
@@ -219,4 +221,65 @@ test("listen -u receives UDP and several -p ports listen at once", async () => {
   } finally {
     run.kill();
   }
+});
+
+/** How to run the CLI as an unprivileged user: directly when not root, else through setpriv as nobody. */
+function unprivileged(): { prefix: string[]; env: Record<string, string> } | string {
+  const uid = process.getuid?.();
+  if (uid === undefined) return "no POSIX user ids here";
+  if (uid !== 0) return { prefix: [], env: {} };
+  if (!existsSync("/usr/bin/setpriv")) return "running as root without setpriv to drop privileges";
+  const prefix = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+  const [cmd, pre] = cliCommand();
+  const readable = spawnSync(prefix[0], [...prefix.slice(1), "test", "-r", pre.at(-1) ?? cmd]);
+  if (readable.status !== 0) return "user nobody cannot read this checkout";
+  const denoDir = mkdtempSync(join(tmpdir(), "sockscope-deno-"));
+  chmodSync(denoDir, 0o777);
+  return { prefix, env: { HOME: tmpdir(), DENO_DIR: denoDir } };
+}
+
+test("a privileged port exits 1 naming the address and what to do", async (t) => {
+  const how = unprivileged();
+  if (typeof how === "string") return t.skip(how);
+  const [cmd, pre] = cliCommand();
+  const [exe, ...args] = [...how.prefix, cmd, ...pre, "-p", "80"];
+  const r = spawnSync(exe, args, {
+    env: { ...process.env, ...how.env },
+    encoding: "utf8",
+    timeout: 30000,
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(
+    r.stderr,
+    "sockscope: permission denied binding 127.0.0.1:80: ports below 1024 need root or CAP_NET_BIND_SERVICE: pick a port >= 1024\n",
+  );
+  if (how.env.DENO_DIR) rmSync(how.env.DENO_DIR, { recursive: true, force: true });
+});
+
+test("--log appends to an existing file instead of replacing it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockscope-cli-"));
+  const log = join(dir, "events.ndjson");
+  writeFileSync(log, '{"earlier":"line"}\n');
+  try {
+    for (let i = 0; i < 2; i++) {
+      const run = startCli(["-p", "0", "--log", log, "--print", "none"]);
+      await run.waitFor(/listening on tcp/, "listening line");
+      run.signal("SIGINT");
+      assert.equal((await within(run.exited, 10000, "exit")).code, 0);
+    }
+    const lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(lines[0], { earlier: "line" });
+    assert.deepEqual(lines.slice(1).map((e) => e.type), ["listener.up", "listener.up"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an unwritable --log path exits 1 naming the file", async () => {
+  const r = await runCli(["-p", "0", "--log", "/nonexistent-dir/events.ndjson"]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^sockscope: cannot open --log file "\/nonexistent-dir\/events\.ndjson": .+\n$/,
+  );
 });
