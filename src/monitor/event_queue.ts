@@ -8,12 +8,25 @@ import { isDroppable, type MonitorEvent } from "./events.ts";
 
 /** Default bound of queued events per iterator before payload events are dropped. */
 export const DEFAULT_QUEUE_LIMIT = 65_536;
+/** Default bound of queued payload bytes per iterator before payload events are dropped. */
+export const DEFAULT_QUEUE_BYTES = 16 * 1024 * 1024;
+/**
+ * Hard bound on queued events of any kind. Lifecycle events past it are
+ * dropped too (and counted): only a consumer stalled for about a million
+ * events reaches it, and unbounded memory would be worse.
+ */
+export const HARD_QUEUE_LIMIT = 1_000_000;
+
+function payloadBytes(event: MonitorEvent): number {
+  return event.type === "conn.data" || event.type === "udp.datagram" ? event.data.byteLength : 0;
+}
 
 /**
  * Queues events for one async-iterator consumer. When the consumer falls
- * `limit` events behind, payload events (`conn.data`, `udp.datagram`) are
- * dropped and counted; lifecycle events are always kept, so every
- * `conn.open` still meets its `conn.close`.
+ * `limit` events or 16 MiB of payload behind, payload events (`conn.data`,
+ * `udp.datagram`) are dropped and counted; lifecycle events are kept (up to
+ * {@linkcode HARD_QUEUE_LIMIT}), so every `conn.open` still meets its
+ * `conn.close`.
  */
 export class EventQueue implements AsyncIterableIterator<MonitorEvent> {
   #items: MonitorEvent[] = [];
@@ -21,6 +34,7 @@ export class EventQueue implements AsyncIterableIterator<MonitorEvent> {
   #waiting: ((r: IteratorResult<MonitorEvent>) => void) | undefined;
   #ended = false;
   #limit: number;
+  #bytes = 0;
   #onDrop: () => void;
   #onReturn: () => void;
 
@@ -40,10 +54,15 @@ export class EventQueue implements AsyncIterableIterator<MonitorEvent> {
       waiting({ value: event, done: false });
       return;
     }
-    if (this.#items.length - this.#head >= this.#limit && isDroppable(event)) {
+    const queued = this.#items.length - this.#head;
+    if (
+      queued >= HARD_QUEUE_LIMIT ||
+      (isDroppable(event) && (queued >= this.#limit || this.#bytes >= DEFAULT_QUEUE_BYTES))
+    ) {
       this.#onDrop();
       return;
     }
+    this.#bytes += payloadBytes(event);
     this.#items.push(event);
   }
 
@@ -61,6 +80,7 @@ export class EventQueue implements AsyncIterableIterator<MonitorEvent> {
   next(): Promise<IteratorResult<MonitorEvent>> {
     if (this.#head < this.#items.length) {
       const value = this.#items[this.#head++];
+      this.#bytes -= payloadBytes(value);
       if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
         this.#items = this.#items.slice(this.#head);
         this.#head = 0;
@@ -76,6 +96,7 @@ export class EventQueue implements AsyncIterableIterator<MonitorEvent> {
     this.#ended = true;
     this.#items = [];
     this.#head = 0;
+    this.#bytes = 0;
     this.#onReturn();
     return Promise.resolve({ value: undefined, done: true });
   }

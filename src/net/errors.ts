@@ -4,6 +4,8 @@
  * @module
  */
 
+import { formatHostPort } from "./ip.ts";
+
 /**
  * The address and port are already taken by another socket.
  *
@@ -22,7 +24,9 @@ export class AddressInUseError extends Error {
   /** Creates the error for `address`:`port`. */
   constructor(address: string, port: number, options?: ErrorOptions) {
     super(
-      `${hostPort(address, port)} is already in use: stop the other program or pick another port`,
+      `${
+        formatHostPort(address, port)
+      } is already in use: stop the other program or pick another port`,
       options,
     );
     this.name = "AddressInUseError";
@@ -52,7 +56,7 @@ export class PermissionDeniedError extends Error {
     const hint = port > 0 && port < 1024
       ? "ports below 1024 need root or CAP_NET_BIND_SERVICE: pick a port >= 1024"
       : "check the permissions of this process (Deno: --allow-net)";
-    super(`permission denied binding ${hostPort(address, port)}: ${hint}`, options);
+    super(`permission denied binding ${formatHostPort(address, port)}: ${hint}`, options);
     this.name = "PermissionDeniedError";
     this.address = address;
     this.port = port;
@@ -78,7 +82,7 @@ export class AddressNotAvailableError extends Error {
   constructor(address: string, port: number, options?: ErrorOptions) {
     super(
       `cannot bind ${
-        hostPort(address, port)
+        formatHostPort(address, port)
       }: the address is not available on this machine; use 127.0.0.1, ::1, 0.0.0.0, :: or a local interface address`,
       options,
     );
@@ -86,8 +90,4 @@ export class AddressNotAvailableError extends Error {
     this.address = address;
     this.port = port;
   }
-}
-
-function hostPort(address: string, port: number): string {
-  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }

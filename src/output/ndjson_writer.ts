@@ -22,6 +22,8 @@ export interface NdjsonWriterOptions {
 }
 
 const encoder = new TextEncoder();
+/** Lifecycle events are never dropped for speed; only a sink stalled this far behind loses them. */
+const HARD_PENDING_EVENTS = 1_000_000;
 
 /**
  * An NDJSON event log.
@@ -78,7 +80,10 @@ export class NdjsonWriter {
       return;
     }
     const size = estimate(event);
-    if (this.#pendingBytes + size > this.#maxPendingBytes && isDroppable(event)) {
+    if (
+      (this.#pendingBytes + size > this.#maxPendingBytes && isDroppable(event)) ||
+      this.#pending.length >= HARD_PENDING_EVENTS
+    ) {
       this.#dropped++;
       return;
     }

@@ -326,3 +326,32 @@ test("invalid options are rejected with the option named", async () => {
   await assert.rejects(listen({ captureBytes: -1 }), /Invalid captureBytes -1/);
   await assert.rejects(listen({ idleTimeout: -5 }), /Invalid idleTimeout -5/);
 });
+
+test("a stalled events consumer loses payload events (counted), never the connection record", async () => {
+  const monitor = await listen({ ports: [0], captureBytes: 64 * 1024 * 1024 });
+  const iterator = monitor.events[Symbol.asyncIterator]();
+  const port = monitor.addresses[0].port;
+  const payload = pseudoRandomBytes(40 * 1024 * 1024, 9);
+  const client = await connect(port);
+  await client.write(payload);
+  client.end();
+  await within(client.ended, 15000, "server close");
+  const closing = monitor.close();
+  const seen: MonitorEvent[] = [];
+  for (;;) {
+    const r = await within(iterator.next(), 5000, "next event");
+    if (r.done) break;
+    seen.push(r.value);
+  }
+  await closing;
+  const captured = seen.reduce((n, e) => n + (e.type === "conn.data" ? e.len : 0), 0);
+  assert.ok(captured < payload.byteLength, `payload was bounded (${captured} bytes queued)`);
+  assert.ok(monitor.stats().eventsDropped > 0);
+  assert.deepEqual(seen.filter((e) => e.type !== "conn.data").map((e) => e.type), [
+    "listener.up",
+    "conn.open",
+    "conn.close",
+  ]);
+  const close = seen.find((e) => e.type === "conn.close");
+  assert.equal(close?.type === "conn.close" && close.orig_bytes, payload.byteLength);
+});
