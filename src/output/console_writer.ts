@@ -150,7 +150,8 @@ export class ConsoleWriter {
         }\n`;
       case "conn.open": {
         const label = `${formatHostPort(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
-        this.#labels.set(ev.uid, label);
+        // Data lines carry only the uid; remember the peer for them (and only then).
+        if (this.#print !== "none") this.#labels.set(ev.uid, label);
         return `${time(ev.ts)} ${this.#paint(PAINT.green, "open ")}  ${label}  ${
           this.#paint(PAINT.dim, ev.uid)
         }\n`;
