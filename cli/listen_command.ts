@@ -22,7 +22,8 @@ export async function runListen(
 ): Promise<number> {
   const toStdout = options.log === "-";
   const consoleStream = toStdout ? platform.stderr : platform.stdout;
-  const color = consoleStream.isTerminal && platform.env("NO_COLOR") === undefined;
+  // no-color.org: NO_COLOR counts when present and not empty.
+  const color = consoleStream.isTerminal && !platform.env("NO_COLOR");
   const fail = async (message: string) => {
     await platform.stderr.write(encoder.encode(`sockscope: ${message}\n`));
     return 1;

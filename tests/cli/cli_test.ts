@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { tmpdir } from "node:os";
@@ -282,4 +282,55 @@ test("an unwritable --log path exits 1 naming the file", async () => {
     r.stderr,
     /^sockscope: cannot open --log file "\/nonexistent-dir\/events\.ndjson": .+\n$/,
   );
+});
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`) until it prints its listening line. */
+async function onTerminal(env: Record<string, string | undefined>): Promise<string> {
+  const [cmd, pre] = cliCommand();
+  const quoted = [cmd, ...pre, "-p", "0"].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...env })) {
+    if (v !== undefined) merged[k] = v;
+  }
+  const child = spawn("script", ["-qfec", quoted, "/dev/null"], {
+    env: merged,
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  child.stdout!.on("data", (c: Uint8Array) => (out += new TextDecoder().decode(c)));
+  const exited = new Promise<void>((r) => child.on("close", () => r()));
+  try {
+    await within(
+      new Promise<void>((resolve) => {
+        const poll = () => (out.includes("on tcp") ? resolve() : setTimeout(poll, 10));
+        poll();
+      }),
+      20000,
+      "listening line on the terminal",
+    );
+    process.kill(-child.pid!, "SIGINT");
+    await within(exited, 10000, "exit");
+    return out;
+  } finally {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch { /* already gone */ }
+  }
+}
+
+test("colour on a terminal, none with NO_COLOR", async (t) => {
+  if (spawnSync("script", ["--version"]).status !== 0) {
+    return t.skip("util-linux script is not installed");
+  }
+  const withColour = await onTerminal({ NO_COLOR: undefined });
+  assert.ok(withColour.includes("\x1b[1mlistening\x1b[0m"), JSON.stringify(withColour));
+  const emptyIsUnset = await onTerminal({ NO_COLOR: "" });
+  assert.ok(
+    emptyIsUnset.includes("\x1b[1mlistening\x1b[0m"),
+    "an empty NO_COLOR does not count (no-color.org)",
+  );
+  const without = await onTerminal({ NO_COLOR: "1" });
+  assert.ok(without.includes("listening on tcp"));
+  assert.ok(!without.includes("\x1b["), JSON.stringify(without));
 });
