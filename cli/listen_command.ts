@@ -59,13 +59,12 @@ export async function runListen(
 
   let signals = 0;
   const stopped = new Promise<void>((resolve) => {
-    const onSignal = () => {
-      signals++;
-      if (signals > 1) platform.exit(130); // the operator insists: no more waiting
+    const on = (signal: "SIGINT" | "SIGTERM") => () => {
+      if (++signals > 1) platform.dieOf(signal); // the operator insists: no more waiting
       resolve();
     };
-    platform.onSignal("SIGINT", onSignal);
-    platform.onSignal("SIGTERM", onSignal);
+    platform.onSignal("SIGINT", on("SIGINT"));
+    platform.onSignal("SIGTERM", on("SIGTERM"));
   });
   await stopped;
 

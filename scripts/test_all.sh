@@ -30,7 +30,7 @@ echo "== Deno $(deno --version | head -n 1 | cut -d' ' -f2): tests on the source
 deno test -A tests/
 
 echo "== Bun $(bun --version): tests on the npm build"
-(cd npm && bun test ./esm/tests/)
+(cd npm && bun test --timeout 60000 ./esm/tests/)
 
 echo "== Node $(node --version): tests on the npm build"
 node --test $(find npm/esm/tests -name '*_test.js' | sort)

@@ -53,6 +53,7 @@ export function createDenoPlatform(): Platform {
       return () => Deno.removeSignalListener(signal, fn);
     },
     exit: (code) => Deno.exit(code),
+    dieOf: (signal: SignalName) => Deno.exit(signal === "SIGINT" ? 130 : 143),
     isMain: (meta) => (meta as ImportMeta & { main?: boolean }).main === true,
   };
 }

@@ -53,6 +53,14 @@ export function createNodePlatform(): Platform {
       return () => process.off(signal, fn);
     },
     exit: (code) => process.exit(code),
+    dieOf(signal: SignalName): never {
+      // process.exit() joins libuv's threadpool, which hangs while a worker is
+      // blocked writing (e.g. to a stalled pipe). The default action of the
+      // signal does not wait for anything.
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      return process.exit(signal === "SIGINT" ? 130 : 143);
+    },
     isMain(meta) {
       const main = (meta as ImportMeta & { main?: boolean }).main;
       if (typeof main === "boolean") return main; // Bun, and Node >= 24.2

@@ -47,6 +47,11 @@ export interface Platform {
   onSignal(signal: SignalName, fn: () => void): () => void;
   /** Ends the process now. */
   exit(code: number): never;
+  /**
+   * Ends the process at once as `signal` would by default (exit status
+   * 128 + signal number), even while I/O is stuck: the operator's second Ctrl-C.
+   */
+  dieOf(signal: SignalName): never;
   /** True when the module with this `import.meta` is the program's entry point. */
   isMain(meta: ImportMeta): boolean;
 }

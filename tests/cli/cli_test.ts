@@ -3,7 +3,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -333,4 +343,81 @@ test("colour on a terminal, none with NO_COLOR", async (t) => {
   const without = await onTerminal({ NO_COLOR: "1" });
   assert.ok(without.includes("listening on tcp"));
   assert.ok(!without.includes("\x1b["), JSON.stringify(without));
+});
+
+test("listen holds 2,000 concurrent connections and logs exactly one open and one close for each", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockscope-cli-"));
+  const log = join(dir, "events.ndjson");
+  const run = startCli(["-p", "0", "--log", log, "--print", "none"]);
+  const N = 2000;
+  try {
+    const [, port] = await run.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/, "listening line");
+    const clients = [];
+    for (let i = 0; i < N; i += 200) {
+      clients.push(
+        ...await Promise.all(
+          Array.from({ length: Math.min(200, N - i) }, () => connect(Number(port))),
+        ),
+      );
+    }
+    // All held at once: every client writes, then half of them leave, the rest stay for shutdown.
+    await Promise.all(clients.map((c, i) => c.write(`client ${i}\n`)));
+    await Promise.all(
+      clients.slice(0, N / 2).map((c) => {
+        c.end();
+        return within(c.ended, 10000, "server close");
+      }),
+    );
+    // A connection still in the kernel's accept queue is not accepted yet: wait for every open line.
+    await within(
+      new Promise<void>((r) => {
+        const poll =
+          () => ((run.stdout().match(/ open /g) ?? []).length >= N ? r() : setTimeout(poll, 10));
+        poll();
+      }),
+      10000,
+      `${N} open lines`,
+    );
+    run.signal("SIGTERM");
+    assert.equal((await within(run.exited, 20000, "exit")).code, 0);
+    const events = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const opens = events.filter((e) => e.type === "conn.open");
+    const closes = events.filter((e) => e.type === "conn.close");
+    assert.equal(opens.length, N);
+    assert.equal(new Set(closes.map((e) => e.uid)).size, N);
+    assert.equal(closes.length, N);
+    assert.equal(closes.filter((e) => e.reason === "fin").length, N / 2);
+    assert.equal(closes.filter((e) => e.reason === "shutdown").length, N / 2);
+    for (const c of clients) c.socket.destroy();
+  } finally {
+    run.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a second signal exits at once, even while the log cannot be flushed", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockscope-cli-"));
+  const fifo = join(dir, "stuck.fifo");
+  assert.equal(spawnSync("mkfifo", [fifo]).status, 0, "mkfifo");
+  // A reader that never reads: the log's writes stall once the pipe buffer is full.
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const run = startCli(["-p", "0", "--log", fifo, "--print", "none", "--capture-bytes", "4MiB"]);
+  try {
+    const [, port] = await run.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/, "listening line");
+    const client = await connect(Number(port));
+    await client.write(new Uint8Array(2 * 1024 * 1024));
+    client.end();
+    await within(client.ended, 10000, "server close");
+    run.signal("SIGINT");
+    // The first signal's shutdown now waits on the stalled log; the operator insists.
+    await run.waitFor(/close .* fin/, "close line");
+    run.signal("SIGINT");
+    const { code, signal } = await within(run.exited, 5000, "exit after the second signal");
+    // 130 = 128 + SIGINT, as a shell reports either form.
+    assert.ok(code === 130 || signal === "SIGINT", `exit code ${code}, signal ${signal}`);
+  } finally {
+    run.kill();
+    closeSync(reader);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
