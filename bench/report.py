@@ -83,6 +83,113 @@ def med(run, label, key):
     return statistics.median(v) if v else None
 
 
+FOREIGN_LIMIT = 0.3  # cores used by other processes during a sample that make it "disturbed"
+
+
+def load_cpuwatch(d):
+    rows = []
+    try:
+        with open(os.path.join(d, "cpuwatch.log")) as fh:
+            for line in fh:
+                p = line.split(" ", 4)
+                rows.append((float(p[0]), float(p[1].split("=")[1]), float(p[2].split("=")[1]),
+                             float(p[3].split("=")[1]), p[4].strip() if len(p) > 4 else ""))
+    except (OSError, ValueError, IndexError):
+        return []
+    return rows
+
+
+def sample_windows(d, meta, test, run):
+    """{label: [(start, end) per successful sample]} from the progress log of the test.
+
+    bench/run.sh time-stamps each progress line (the line is printed when the sample ends and carries
+    its duration). For older runs without stamps the windows are rebuilt backwards from the test's end."""
+    try:
+        with open(os.path.join(d, test + ".log")) as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return {}
+    ents = []
+    for line in lines:
+        m = re.match(r"^(?:(\d+\.\d+) )?\[(\d+)/(\d+)\] (\S+)\s+(.*)$", line)
+        if not m:
+            continue
+        dur = re.search(r"\((\d+(?:\.\d+)?)s\)$", m.group(5))
+        ents.append({"ts": float(m.group(1)) if m.group(1) else None, "label": m.group(4),
+                     "dur": float(dur.group(1)) if dur else None, "failed": "FAILED:" in m.group(5)})
+    if ents and all(e["ts"] is not None for e in ents):
+        prev = None
+        for e in ents:
+            e["win"] = (e["ts"] - e["dur"], e["ts"]) if e["dur"] else (prev or e["ts"], e["ts"])
+            prev = e["ts"]
+    elif "t_end_" + test in meta:
+        cur = float(meta["t_end_" + test])
+        for e in reversed(ents):
+            if e["dur"] is None:
+                break
+            e["win"] = (cur - e["dur"], cur)
+            cur -= e["dur"]
+    out = {}
+    for e in ents:
+        if not e["failed"]:
+            out.setdefault(e["label"], []).append(e.get("win"))
+    return out
+
+
+def disturbed(d, meta, runs):
+    """{test: {label: [max foreign cores during each sample, or None]}}."""
+    rows = load_cpuwatch(d)
+    out = {}
+    if not rows:
+        return out
+    for t, run in runs.items():
+        if not run:
+            continue
+        wins = sample_windows(d, meta, t, run)
+        out[t] = {}
+        for label, ws in wins.items():
+            vals_ = []
+            for w in ws:
+                if w is None:
+                    vals_.append(None)
+                    continue
+                sel = [r[1] for r in rows if w[0] < r[0] <= w[1] + 2.0]  # a row covers the 2 s before it
+                vals_.append(max(sel) if sel else 0.0)
+            out[t][label] = vals_
+    return out
+
+
+def clean_vals(run, label, key, dist):
+    """Values of samples not disturbed by other load (all values if unknown)."""
+    flags = dist.get(label)
+    samples = run["samples"].get(label, []) if run else []
+    if not flags or len(flags) != len(samples):
+        return [s[key] for s in samples if isinstance(s.get(key), (int, float))]
+    return [s[key] for s, fl in zip(samples, flags)
+            if isinstance(s.get(key), (int, float)) and (fl is None or fl <= FOREIGN_LIMIT)]
+
+
+def clean_ratio(run, ours, ref, key, dist):
+    a, b = clean_vals(run, ours, key, dist), clean_vals(run, ref, key, dist)
+    if not a or not b or not statistics.median(b):
+        return None, len(a), len(b)
+    return statistics.median(a) / statistics.median(b), len(a), len(b)
+
+
+def n_disturbed(dist, label):
+    return sum(1 for x in dist.get(label, []) if x is not None and x > FOREIGN_LIMIT)
+
+
+def clean_cell(run, ours, ref, key, dist):
+    if not dist:
+        return "n/a"
+    nd_o, nd_r = n_disturbed(dist, ours), n_disturbed(dist, ref)
+    if nd_o + nd_r == 0:
+        return "none disturbed"
+    r, na, nb = clean_ratio(run, ours, ref, key, dist)
+    return "%d+%d disturbed; without them %s (n=%d/%d)" % (nd_o, nd_r, "%.2f" % r if r else "n/a", na, nb)
+
+
 # ------------------------------------------------------------------ formatting
 def f(v, nd=None):
     if v is None:
@@ -277,6 +384,7 @@ def render(d):
         with open(os.path.join(d, "logcheck.json")) as fh:
             lc = json.load(fh)
     runs = {t: load_run(d, t) for t in ("sink", "connrate", "idle")}
+    dist_all = disturbed(d, meta, runs)
     out = ["# sockscope vs plain runtime: %s" % os.path.basename(os.path.normpath(d)), ""]
     if meta:
         out.append("Date %s · %s · %s CPUs (%s) · %s · Node %s · %s · Bun %s · rounds %s" % (
@@ -348,18 +456,21 @@ def render(d):
         a = run["args"]
         out.append("## Sink throughput (`sink`, %d connections, %gs; target ≥ 0.9× plain)" % (a["conns"], a["secs"]))
         out.append("")
+        dist = dist_all.get("sink", {})
         out.append("| runtime | plain | plain Gbit/s | sockscope Gbit/s | ratio | target | result | plain CPU-s/GB | "
-                   "sockscope CPU-s/GB | CPU/GB ratio | plain cores | sockscope cores |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+                   "sockscope CPU-s/GB | CPU/GB ratio | plain cores | sockscope cores | samples under other load "
+                   "(ours+plain) |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for name, ours, ref, tgt in rows_for(run):
             r = ratio(run, ours, ref, "gbps")
-            out.append("| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            out.append("| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 name, ref, cell(run, ref, "gbps"), cell(run, ours, "gbps"), ratio_cell(run, ours, ref, "gbps"),
                 "≥ 0.9×" if tgt else "(context)",
                 verdict(r, ">=", 0.9, round_ratios(run, ours, ref, "gbps")) if tgt else "—",
                 f(med(run, ref, "cpu_s_per_gb"), 3), f(med(run, ours, "cpu_s_per_gb"), 3),
                 ratio_cell(run, ours, ref, "cpu_s_per_gb"),
-                f(med(run, ref, "srv_cpu"), 2), f(med(run, ours, "srv_cpu"), 2)))
+                f(med(run, ref, "srv_cpu"), 2), f(med(run, ours, "srv_cpu"), 2),
+                clean_cell(run, ours, ref, "gbps", dist)))
         out += errors_note(run)
         out.append("")
 
@@ -371,11 +482,12 @@ def render(d):
         out.append("")
         out.append("| runtime | plain | plain conn/s | sockscope conn/s | ratio | target | result | plain CPU-µs/conn | "
                    "sockscope CPU-µs/conn | CPU/conn ratio | plain cores | sockscope cores | p99 ms plain / sockscope | "
-                   "errors plain / sockscope | log check |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                   "errors plain / sockscope | log check | samples under other load (ours+plain) |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        dist = dist_all.get("connrate", {})
         for name, ours, ref, tgt in rows_for(run):
             r = ratio(run, ours, ref, "cps")
-            out.append("| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s |" % (
+            out.append("| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s |" % (
                 name, ref, cell(run, ref, "cps", 0), cell(run, ours, "cps", 0), ratio_cell(run, ours, ref, "cps"),
                 "≥ 0.7×" if tgt else "(context)",
                 verdict(r, ">=", 0.7, round_ratios(run, ours, ref, "cps")) if tgt else "—",
@@ -384,7 +496,8 @@ def render(d):
                 f(med(run, ref, "srv_cpu"), 2), f(med(run, ours, "srv_cpu"), 2),
                 f(med(run, ref, "p99_ms"), 2), f(med(run, ours, "p99_ms"), 2),
                 f(sum(vals(run, ref, "errors")), 0), f(sum(vals(run, ours, "errors")), 0),
-                logcheck_cell(lc, "connrate", ours) if tgt else "(same as Bun)"))
+                logcheck_cell(lc, "connrate", ours) if tgt else "(same as Bun)",
+                clean_cell(run, ours, ref, "cps", dist)))
         out += errors_note(run)
         out.append("")
 
@@ -397,8 +510,9 @@ def render(d):
         out.append("")
         out.append("| runtime | plain | plain B/conn (PSS) | sockscope B/conn (PSS) | ratio | target | result | "
                    "sockscope ≤ 16 KB | plain RSS MiB before → held → closed | sockscope RSS MiB before → held → closed | "
-                   "log check |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                   "log check | B/conn by RSS delta plain / sockscope (ratio) | samples under other load (ours+plain) |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        dist = dist_all.get("idle", {})
         for name, ours, ref, tgt in rows_for(run):
             r = ratio(run, ours, ref, "bytes_per_conn")
             b = med(run, ours, "bytes_per_conn")
@@ -406,12 +520,16 @@ def render(d):
             def mem(label):
                 return "%s → %s → %s" % (f(med(run, label, "rss_before_mb"), 1), f(med(run, label, "rss_after_mb"), 1),
                                          f(med(run, label, "rss_closed_mb"), 1))
-            out.append("| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            rr = ratio(run, ours, ref, "bytes_per_conn_rss")
+            out.append("| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 name, ref, cell(run, ref, "bytes_per_conn", 0), cell(run, ours, "bytes_per_conn", 0),
                 ratio_cell(run, ours, ref, "bytes_per_conn"), "≤ 2×" if tgt else "(context)",
                 verdict(r, "<=", 2.0, round_ratios(run, ours, ref, "bytes_per_conn")) if tgt else "—",
                 ("PASS" if b is not None and b <= IDLE_ABS_LIMIT else "MISS") + " (%s B)" % f(b, 0),
-                mem(ref), mem(ours), logcheck_cell(lc, "idle", ours) if tgt else "(same as Bun)"))
+                mem(ref), mem(ours), logcheck_cell(lc, "idle", ours) if tgt else "(same as Bun)",
+                "%s / %s (%s)" % (f(med(run, ref, "bytes_per_conn_rss"), 0), f(med(run, ours, "bytes_per_conn_rss"), 0),
+                                  "%.2f" % rr if rr else "n/a"),
+                clean_cell(run, ours, ref, "bytes_per_conn", dist)))
         out += errors_note(run)
         out.append("")
 
@@ -422,18 +540,15 @@ def render(d):
 
 def foreign_load(d, meta, runs):
     """Summary of cpuwatch.log: CPU used outside the benchmark while each test ran."""
-    try:
-        with open(os.path.join(d, "cpuwatch.log")) as fh:
-            rows = []
-            for line in fh:
-                p = line.split(" ", 4)
-                rows.append((float(p[0]), float(p[1].split("=")[1]), float(p[2].split("=")[1]),
-                             float(p[3].split("=")[1]), p[4].strip() if len(p) > 4 else ""))
-    except (OSError, ValueError, IndexError):
+    rows = load_cpuwatch(d)
+    if not rows:
         return []
     out = ["## Other load on the machine during the run", "",
            "CPU of processes outside the benchmark's process tree (kernel threads excluded), sampled every 2 s "
-           "by `bench/cpuwatch.py`. On 2 cores, anything above ~0.1 core skews the load client and the server.", "",
+           "by `bench/cpuwatch.py`. On 2 cores, anything above ~0.1 core skews the load client and the server. "
+           "A sample is counted as *disturbed* in the tables above when another process used more than %.1f "
+           "core in any 2 s interval overlapping it; the verdicts use all samples, the \"without them\" ratios are "
+           "a cross-check." % FOREIGN_LIMIT, "",
            "| test | samples | foreign cores mean | max | intervals > 0.25 core | busiest foreign process (at max) |",
            "|---|---|---|---|---|---|"]
     for t in ("sink", "connrate", "idle"):

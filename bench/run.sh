@@ -155,7 +155,8 @@ for t in $tests; do
   t0=$(date +%s)
   echo "t_start_$t: $t0" >>"$out/meta.txt"
   (cd "$root" && sh "$shared/run.sh" "$t" "${cmds[@]}" "${opts[@]}" "${extra[@]}" --out "$out") \
-    >"$out/$t.txt" 2> >(tee "$out/$t.log" >&2)
+    >"$out/$t.txt" 2> >(while IFS= read -r l; do  # progress to the terminal, and time-stamped to $t.log
+      printf '%s\n' "$l" >&2; printf '%s %s\n' "$(date +%s.%N)" "$l" >>"$out/$t.log"; done)
   rc=$?
   echo "t_end_$t: $(date +%s)" >>"$out/meta.txt"
   echo "elapsed_$t: $(( $(date +%s) - t0 ))s rc=$rc" >>"$out/meta.txt"

@@ -16,8 +16,8 @@ export PATH
 
 echo "== static checks"
 # (not `deno task check`: deno task runs node_modules/.bin entries as JS, and the pinned deno there is a binary)
-deno check mod.ts cli/main.ts tests/runtime/deno_api_check.ts examples/deno_embed.ts
-deno check --doc mod.ts $(find src cli -name '*.ts' | sort) # every @example block type-checks
+deno check -q mod.ts cli/main.ts tests/runtime/deno_api_check.ts examples/deno_embed.ts
+deno check -q --doc mod.ts $(find src cli -name '*.ts' | sort) # every @example block type-checks
 deno lint
 deno fmt --check
 deno doc --lint mod.ts cli/main.ts

@@ -248,7 +248,7 @@ function unprivileged(): { prefix: string[]; env: Record<string, string> } | str
   return { prefix, env: { HOME: tmpdir(), DENO_DIR: denoDir } };
 }
 
-test("a privileged port exits 1 naming the address and what to do", async (t) => {
+test("a privileged port exits 1 naming the address and what to do", (t) => {
   const how = unprivileged();
   if (typeof how === "string") return t.skip(how);
   const [cmd, pre] = cliCommand();

@@ -57,6 +57,7 @@ async function render(options: ConstructorParameters<typeof ConsoleWriter>[1]): 
 
 test("text mode escapes every control byte and shows peers with IPv6 brackets", async () => {
   const out = await render({ print: "text" });
+  // deno-lint-ignore no-control-regex -- the point is to find raw control bytes
   assert.ok(!/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/.test(out), JSON.stringify(out));
   assert.ok(out.includes("listening on tcp [::1]:8000"));
   assert.ok(out.includes("[::1]:5000 -> [::1]:8000"));
