@@ -11,6 +11,7 @@ import type { TcpListener } from "../net/listener.ts";
 import type { UdpListener } from "../net/datagram.ts";
 import { loadAdapter } from "../runtime/detect.ts";
 import { communityId } from "../format/community_id.ts";
+import { isoTimestamp } from "../format/timestamp.ts";
 import { EventHub, type EventListener, type SubscribeOptions } from "./event_hub.ts";
 import { DEFAULT_QUEUE_LIMIT, EventQueue } from "./event_queue.ts";
 import type {
@@ -146,7 +147,7 @@ class MonitorImpl implements Monitor, SessionHost {
   #up(proto: "tcp" | "udp", host: string, port: number): void {
     this.addresses.push({ proto, host, port });
     const ev: ListenerUpEvent = {
-      ts: new Date().toISOString(),
+      ts: isoTimestamp(Date.now()),
       type: "listener.up",
       proto,
       host,
@@ -214,7 +215,7 @@ class MonitorImpl implements Monitor, SessionHost {
     if (!this.hub.active) return;
     const take = Math.min(data.byteLength, this.captureBytes);
     const ev: UdpDatagramEvent = {
-      ts: new Date().toISOString(),
+      ts: isoTimestamp(Date.now()),
       type: "udp.datagram",
       community_id: communityId({
         proto: UDP,

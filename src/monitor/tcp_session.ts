@@ -7,6 +7,7 @@
 
 import type { Conn, ConnCloseInfo, ConnHandler } from "../net/conn.ts";
 import { communityId } from "../format/community_id.ts";
+import { isoTimestamp } from "../format/timestamp.ts";
 import type {
   CloseReason,
   ConnCloseEvent,
@@ -68,7 +69,7 @@ export class TcpSession implements ConnHandler {
   openEvent(): ConnOpenEvent {
     const c = this.conn;
     return {
-      ts: new Date(this.startMs).toISOString(),
+      ts: isoTimestamp(this.startMs),
       type: "conn.open",
       uid: this.uid,
       community_id: this.communityId,
@@ -102,7 +103,7 @@ export class TcpSession implements ConnHandler {
     if (offset >= host.captureBytes || !host.hub.wantsData) return;
     const take = Math.min(chunk.byteLength, host.captureBytes - offset);
     const event: ConnDataEvent = {
-      ts: new Date().toISOString(),
+      ts: isoTimestamp(Date.now()),
       type: "conn.data",
       uid: this.uid,
       dir,
@@ -128,7 +129,7 @@ export class TcpSession implements ConnHandler {
     const now = Date.now();
     const c = this.conn;
     const event: ConnCloseEvent = {
-      ts: new Date(now).toISOString(),
+      ts: isoTimestamp(now),
       type: "conn.close",
       uid: this.uid,
       community_id: this.communityId,

@@ -215,14 +215,24 @@ export class ConsoleWriter {
   }
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, "0");
+function pad(n: number): string {
+  return n < 10 ? "0" + n : String(n);
 }
 
-/** Local time of day with milliseconds, from an ISO timestamp. */
+let cachedSecond = "";
+let cachedLocal = "";
+
+/**
+ * Local time of day with milliseconds, from an ISO timestamp. The local
+ * `HH:MM:SS` is computed once per second: a console line per connection
+ * at thousands of connections per second must stay cheap.
+ */
 function time(ts: string): string {
-  const d = new Date(ts);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${
-    pad(d.getMilliseconds(), 3)
-  }`;
+  const second = ts.slice(0, 19);
+  if (second !== cachedSecond) {
+    const d = new Date(second + "Z");
+    cachedSecond = second;
+    cachedLocal = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.`;
+  }
+  return cachedLocal + ts.slice(20, 23);
 }

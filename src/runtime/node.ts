@@ -26,10 +26,11 @@ class NodeConn implements Conn {
   readonly remotePort: number;
   #socket: Socket;
 
-  constructor(socket: Socket) {
+  constructor(socket: Socket, local: { address: string; port: number } | undefined) {
     this.#socket = socket;
-    this.localAddress = normalizeAddress(socket.localAddress ?? "");
-    this.localPort = socket.localPort ?? 0;
+    // A listener bound to one address already knows the local end: skip getsockname(2).
+    this.localAddress = local?.address ?? normalizeAddress(socket.localAddress ?? "");
+    this.localPort = local?.port ?? socket.localPort ?? 0;
     this.remoteAddress = normalizeAddress(socket.remoteAddress ?? "");
     this.remotePort = socket.remotePort ?? 0;
   }
@@ -113,8 +114,11 @@ class NodeTcpListener implements TcpListener {
   }
 }
 
+const WILDCARD = new Set(["0.0.0.0", "::", "", "localhost"]);
+
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
-  const server = createServer({ allowHalfOpen: true }, (socket) => onConn(new NodeConn(socket)));
+  let local: { address: string; port: number } | undefined;
+  const server = createServer({ allowHalfOpen: true }, (socket) => onConn(new NodeConn(socket, local)));
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.close();
@@ -132,7 +136,9 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
         if (addr === null || typeof addr === "string") {
           resolve(new NodeTcpListener(server, options.hostname, options.port));
         } else {
-          resolve(new NodeTcpListener(server, normalizeAddress(addr.address), addr.port));
+          const address = normalizeAddress(addr.address);
+        if (!WILDCARD.has(address) && !WILDCARD.has(options.hostname)) local = { address, port: addr.port };
+        resolve(new NodeTcpListener(server, address, addr.port));
         }
       },
     );
