@@ -6,7 +6,6 @@
  * @module
  */
 
-import { encodeBase64 } from "./base64.ts";
 import { parseIpInto } from "../net/ip.ts";
 import { sha1 } from "./sha1.ts";
 
@@ -183,5 +182,34 @@ export function communityId(flow: FlowTuple, seed = 0): string {
     input[o + 3] = dstPort;
     o += 4;
   }
-  return "1:" + encodeBase64(sha1(input.subarray(0, o), DIGEST));
+  return formatId(sha1(input.subarray(0, o), DIGEST));
+}
+
+const B64 = Array.from(
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+  (c) => c.charCodeAt(0),
+);
+/** "1:" + 28 base64 characters of a 20-byte digest. */
+const ID_CHARS: number[] = new Array(30).fill(61); // "=" pads the last one
+ID_CHARS[0] = 49; // "1"
+ID_CHARS[1] = 58; // ":"
+
+/**
+ * Builds the id as one flat string: `"1:" + base64` would leave a two-part
+ * rope that lives as long as the connection that holds the id.
+ */
+function formatId(d: Uint8Array): string {
+  let o = 2;
+  for (let i = 0; i < 18; i += 3) {
+    const n = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+    ID_CHARS[o++] = B64[n >>> 18];
+    ID_CHARS[o++] = B64[(n >>> 12) & 63];
+    ID_CHARS[o++] = B64[(n >>> 6) & 63];
+    ID_CHARS[o++] = B64[n & 63];
+  }
+  const n = (d[18] << 16) | (d[19] << 8);
+  ID_CHARS[o++] = B64[n >>> 18];
+  ID_CHARS[o++] = B64[(n >>> 12) & 63];
+  ID_CHARS[o] = B64[(n >>> 6) & 63];
+  return String.fromCharCode.apply(null, ID_CHARS);
 }

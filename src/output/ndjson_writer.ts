@@ -7,7 +7,7 @@
 
 import { isDroppable, type MonitorEvent } from "../monitor/events.ts";
 import type { Sink } from "./sink.ts";
-import { eventToJson } from "./event_json.ts";
+import { JsonLineEncoder } from "./json_line_encoder.ts";
 
 /** Options of {@linkcode NdjsonWriter}. */
 export interface NdjsonWriterOptions {
@@ -21,7 +21,6 @@ export interface NdjsonWriterOptions {
   readonly onError?: (error: Error) => void;
 }
 
-const encoder = new TextEncoder();
 /** Lifecycle events are never dropped for speed; only a sink stalled this far behind loses them. */
 const HARD_PENDING_EVENTS = 1_000_000;
 
@@ -55,6 +54,7 @@ export class NdjsonWriter {
   #written = 0;
   #failed = false;
   #onError: ((error: Error) => void) | undefined;
+  #encoder = new JsonLineEncoder();
 
   /** Creates a writer that owns `sink`. */
   constructor(sink: Sink, options: NdjsonWriterOptions = {}) {
@@ -109,10 +109,12 @@ export class NdjsonWriter {
       const batch = this.#pending;
       this.#pending = [];
       this.#pendingBytes = 0;
-      let text = "";
-      for (let i = 0; i < batch.length; i++) text += eventToJson(batch[i]) + "\n";
+      // One buffer, reused: the sink is done with it once its write resolves.
+      const out = this.#encoder;
+      out.reset();
+      for (let i = 0; i < batch.length; i++) out.append(batch[i]);
       try {
-        await this.#sink.write(encoder.encode(text));
+        await this.#sink.write(out.bytes());
         this.#written += batch.length;
       } catch (err) {
         this.#failed = true;

@@ -20,7 +20,10 @@
  * ```
  */
 export interface Sink {
-  /** Writes all of `data`; resolves once the runtime has taken it. */
+  /**
+   * Writes all of `data`; resolves once the runtime has taken it. The caller
+   * may reuse `data`'s buffer after that, so a sink must not keep it.
+   */
   write(data: Uint8Array): Promise<void>;
   /** Flushes to stable storage where that means something (fsync for files). */
   sync(): Promise<void>;

@@ -18,29 +18,45 @@ import { createNodeAdapter } from "./node.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
 
+/** The local end, shared by every connection of a listener bound to one address. */
+interface LocalEnd {
+  readonly address: string;
+  readonly port: number;
+}
+
+// Flags, packed: an idle connection's size is the adapter's main memory cost.
+const WRITE_SHUT = 1;
+const CLOSE_WRITE_REQUESTED = 2;
+const PEER_ENDED = 4;
+const CLOSED = 8;
+const RESET = 16;
+
 class BunConn implements Conn {
-  readonly localAddress: string;
-  readonly localPort: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
   bytesWritten = 0;
-  handler: ConnHandler | undefined;
+  handler: ConnHandler | undefined = undefined;
+  #local: LocalEnd;
   #socket: BunSocket<BunConn>;
-  #queue: Uint8Array[] = [];
+  #queue: Uint8Array[] | null = null;
   #queued = 0;
-  #writeShut = false;
-  #closeWriteRequested = false;
-  #peerEnded = false;
-  #closed = false;
-  #reset = false;
-  #error: Error | undefined;
+  #flags = 0;
+  #error: Error | undefined = undefined;
 
-  constructor(socket: BunSocket<BunConn>) {
+  constructor(socket: BunSocket<BunConn>, local: LocalEnd | undefined) {
     this.#socket = socket;
-    this.localAddress = normalizeAddress(socket.localAddress);
-    this.localPort = socket.localPort;
+    this.#local = local ??
+      { address: normalizeAddress(socket.localAddress), port: socket.localPort };
     this.remoteAddress = normalizeAddress(socket.remoteAddress);
     this.remotePort = socket.remotePort;
+  }
+
+  get localAddress(): string {
+    return this.#local.address;
+  }
+
+  get localPort(): number {
+    return this.#local.port;
   }
 
   start(handler: ConnHandler): void {
@@ -48,12 +64,13 @@ class BunConn implements Conn {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.#closed || this.#closeWriteRequested) return false;
-    if (this.#queue.length === 0) {
+    if (this.#flags & (CLOSED | CLOSE_WRITE_REQUESTED)) return false;
+    if (this.#queue === null) {
       const n = this.#socket.write(data);
       if (n > 0) this.bytesWritten += n;
       if (n >= data.byteLength) return true;
       data = data.slice(Math.max(n, 0)); // the caller may reuse its buffer
+      this.#queue = [];
     }
     this.#queue.push(data);
     this.#queued += data.byteLength;
@@ -62,66 +79,69 @@ class BunConn implements Conn {
 
   /** Bun says the socket can take more: continue the queue. */
   onDrain(): void {
-    while (this.#queue.length > 0) {
-      const chunk = this.#queue[0];
+    const queue = this.#queue;
+    while (queue !== null && queue.length > 0) {
+      const chunk = queue[0];
       const n = this.#socket.write(chunk);
       if (n > 0) {
         this.bytesWritten += n;
         this.#queued -= n;
       }
       if (n < chunk.byteLength) {
-        if (n > 0) this.#queue[0] = chunk.subarray(n);
+        if (n > 0) queue[0] = chunk.subarray(n);
         return;
       }
-      this.#queue.shift();
+      queue.shift();
     }
-    if (this.#closeWriteRequested) this.#shutWrite();
+    this.#queue = null;
+    if (this.#flags & CLOSE_WRITE_REQUESTED) this.#shutWrite();
     this.handler?.drain?.();
   }
 
   onEnd(): void {
-    this.#peerEnded = true;
+    this.#flags |= PEER_ENDED;
     this.handler?.end();
-    if (this.#writeShut) this.#socket.end();
+    if (this.#flags & WRITE_SHUT) this.#socket.end();
   }
 
   onError(error: Error): void {
     const code = (error as { code?: string }).code;
-    if (code === "ECONNRESET" || code === "EPIPE") this.#reset = true;
+    if (code === "ECONNRESET" || code === "EPIPE") this.#flags |= RESET;
     else this.#error = error;
   }
 
   onClose(error?: Error): void {
-    if (this.#closed) return;
+    if (this.#flags & CLOSED) return;
     if (error) this.onError(error);
-    this.#closed = true;
-    this.#queue = [];
-    this.handler?.close({ reset: this.#reset, error: this.#reset ? undefined : this.#error });
+    this.#flags |= CLOSED;
+    this.#queue = null;
+    const reset = (this.#flags & RESET) !== 0;
+    this.handler?.close({ reset, error: reset ? undefined : this.#error });
   }
 
   closeWrite(): void {
-    if (this.#closed || this.#closeWriteRequested) return;
-    this.#closeWriteRequested = true;
-    if (this.#queue.length === 0) this.#shutWrite();
+    if (this.#flags & (CLOSED | CLOSE_WRITE_REQUESTED)) return;
+    this.#flags |= CLOSE_WRITE_REQUESTED;
+    if (this.#queue === null) this.#shutWrite();
   }
 
   #shutWrite(): void {
-    if (this.#writeShut) return;
-    this.#writeShut = true;
+    if (this.#flags & WRITE_SHUT) return;
+    this.#flags |= WRITE_SHUT;
     // Both sides done: end() closes the socket; else only stop sending.
-    if (this.#peerEnded) this.#socket.end();
+    if (this.#flags & PEER_ENDED) this.#socket.end();
     else this.#socket.shutdown(true);
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#queue = [];
+    if (this.#flags & CLOSED) return;
+    this.#queue = null;
     this.#socket.end();
   }
 
   reset(): void {
-    if (this.#closed) return;
-    this.#queue = [];
+    if (this.#flags & CLOSED) return;
+    this.#queue = null;
     this.#socket.terminate();
   }
 
@@ -151,7 +171,10 @@ class BunListener implements TcpListener {
   }
 }
 
+const WILDCARD = new Set(["0.0.0.0", "::", "", "localhost"]);
+
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
+  let local: LocalEnd | undefined;
   try {
     const listener = bunApi().listen<BunConn>({
       hostname: options.hostname,
@@ -160,7 +183,7 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
       exclusive: true,
       socket: {
         open(socket) {
-          const conn = new BunConn(socket);
+          const conn = new BunConn(socket, local);
           socket.data = conn;
           onConn(conn);
         },
@@ -171,7 +194,11 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
         close: (socket, error) => socket.data?.onClose(error),
       },
     });
-    return Promise.resolve(new BunListener(listener));
+    const bound = new BunListener(listener);
+    if (!WILDCARD.has(bound.localAddress) && !WILDCARD.has(options.hostname)) {
+      local = { address: bound.localAddress, port: bound.localPort };
+    }
+    return Promise.resolve(bound);
   } catch (err) {
     return Promise.reject(bindError(err, options.hostname, options.port));
   }

@@ -118,7 +118,10 @@ const WILDCARD = new Set(["0.0.0.0", "::", "", "localhost"]);
 
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
   let local: { address: string; port: number } | undefined;
-  const server = createServer({ allowHalfOpen: true }, (socket) => onConn(new NodeConn(socket, local)));
+  const server = createServer(
+    { allowHalfOpen: true },
+    (socket) => onConn(new NodeConn(socket, local)),
+  );
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.close();
@@ -137,8 +140,10 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
           resolve(new NodeTcpListener(server, options.hostname, options.port));
         } else {
           const address = normalizeAddress(addr.address);
-        if (!WILDCARD.has(address) && !WILDCARD.has(options.hostname)) local = { address, port: addr.port };
-        resolve(new NodeTcpListener(server, address, addr.port));
+          if (!WILDCARD.has(address) && !WILDCARD.has(options.hostname)) {
+            local = { address, port: addr.port };
+          }
+          resolve(new NodeTcpListener(server, address, addr.port));
         }
       },
     );

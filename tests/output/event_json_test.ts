@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { eventToJson, listen, type MonitorEvent } from "sockscope";
+import { JsonLineEncoder } from "../../src/output/json_line_encoder.ts";
 import { connect, within } from "../_helpers/client.ts";
 
 function reference(ev: MonitorEvent): string {
@@ -28,6 +29,13 @@ test("eventToJson equals JSON.stringify for every event a real monitor emits", a
     assert.ok(types.has(t as never), t);
   }
   for (const ev of events) assert.equal(eventToJson(ev), reference(ev));
+  // The byte encoder the log uses writes the very same lines.
+  const out = new JsonLineEncoder(16); // tiny on purpose: growing must keep what was written
+  for (const ev of events) out.append(ev);
+  assert.equal(
+    new TextDecoder().decode(out.bytes()),
+    events.map((e) => reference(e) + "\n").join(""),
+  );
   b.socket.destroy();
 });
 
@@ -50,4 +58,10 @@ test("strings that need escaping stay valid JSON", () => {
   };
   assert.deepEqual(JSON.parse(eventToJson(ev)), ev);
   assert.equal(eventToJson(ev), JSON.stringify(ev));
+  const out = new JsonLineEncoder(8);
+  out.append(ev);
+  out.append({ ...ev, src: "caf\u00e9 \u{1F600}", error: undefined });
+  const lines = new TextDecoder().decode(out.bytes()).split("\n");
+  assert.equal(lines[0], JSON.stringify(ev));
+  assert.equal(lines[1], JSON.stringify({ ...ev, src: "caf\u00e9 \u{1F600}", error: undefined }));
 });
