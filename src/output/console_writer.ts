@@ -62,7 +62,9 @@ export class ConsoleWriter {
   #color: boolean;
   #maxPending: number;
   #labels = new Map<string, string>();
-  #pending = "";
+  #pending: string[] = [];
+  #pendingChars = 0;
+  #out = new Uint8Array(64 * 1024);
   #pump: Promise<void> | undefined;
   #scheduled = false;
   #skipped = 0;
@@ -100,7 +102,8 @@ export class ConsoleWriter {
   }
 
   #enqueue(text: string): void {
-    this.#pending += text;
+    this.#pending.push(text);
+    this.#pendingChars += text.length;
     if (!this.#pump && !this.#scheduled) {
       this.#scheduled = true;
       setTimeout(() => {
@@ -117,10 +120,22 @@ export class ConsoleWriter {
 
   async #drain(): Promise<void> {
     while (this.#pending.length > 0 && !this.#failed) {
-      const text = this.#pending;
-      this.#pending = "";
+      const lines = this.#pending;
+      this.#pending = [];
+      this.#pendingChars = 0;
+      // Encode line by line into one reused buffer: concatenating a batch
+      // first would make a large string and a copy of it per batch.
+      let used = 0;
+      for (const line of lines) {
+        if (this.#out.byteLength - used < line.length * 3) {
+          const bigger = new Uint8Array(Math.max(this.#out.byteLength * 2, used + line.length * 3));
+          bigger.set(this.#out.subarray(0, used));
+          this.#out = bigger;
+        }
+        used += encoder.encodeInto(line, this.#out.subarray(used)).written;
+      }
       try {
-        await this.#sink.write(encoder.encode(text));
+        await this.#sink.write(this.#out.subarray(0, used));
       } catch {
         this.#failed = true; // e.g. a closed pipe: the log still has everything.
       }
@@ -195,12 +210,12 @@ export class ConsoleWriter {
   }
 
   #tooFar(): boolean {
-    if (this.#pending.length > this.#maxPending) {
+    if (this.#pendingChars > this.#maxPending) {
       this.#skipped++;
       return true;
     }
     if (this.#skipped > 0 && this.#pending.length === 0) {
-      this.#pending += `[${this.#skipped} data events not shown: the console could not keep up]\n`;
+      this.#enqueue(`[${this.#skipped} data events not shown: the console could not keep up]\n`);
       this.#skipped = 0;
     }
     return false;
