@@ -94,29 +94,36 @@ export class NdjsonWriter {
     }
     this.#pending.push(event);
     this.#pendingBytes += size;
-    if (this.#pump) return; // the running pump takes it next
     // Gathering a few milliseconds of events into one write costs the log's
     // reader nothing and saves a write per handful of connections; a full
     // batch goes on the next turn. Never on this call stack: the caller is
-    // the socket path.
+    // the socket path. A running pump reschedules when it ends.
+    if (!this.#pump) this.#schedule();
+  };
+
+  #startPump(force = false): Promise<void> {
+    this.#pump ??= this.#drain(force).finally(() => {
+      this.#pump = undefined;
+      // What arrived during the last write waits for the next batch, unless
+      // it is already a full one: one write per few connections, not per event.
+      if (this.#pending.length > 0 && this.#scheduled === 0 && !this.#failed) this.#schedule();
+    });
+    return this.#pump;
+  }
+
+  #schedule(): void {
     const soon = this.#pendingBytes >= FLUSH_BYTES;
     if (this.#scheduled === 0 || (soon && this.#scheduled > 0)) {
-      const delay = soon ? 0 : FLUSH_DELAY_MS;
       this.#scheduled = soon ? -1 : 1;
       setTimeout(() => {
         this.#scheduled = 0;
         this.#startPump();
-      }, delay);
+      }, soon ? 0 : FLUSH_DELAY_MS);
     }
-  };
-
-  #startPump(): Promise<void> {
-    this.#pump ??= this.#drain().finally(() => (this.#pump = undefined));
-    return this.#pump;
   }
 
-  async #drain(): Promise<void> {
-    while (this.#pending.length > 0 && !this.#failed) {
+  async #drain(force: boolean): Promise<void> {
+    do {
       const batch = this.#pending;
       this.#pending = [];
       this.#pendingBytes = 0;
@@ -133,12 +140,14 @@ export class NdjsonWriter {
         this.#pending = [];
         this.#onError?.(err instanceof Error ? err : new Error(String(err)));
       }
-    }
+    } while (
+      this.#pending.length > 0 && !this.#failed && (force || this.#pendingBytes >= FLUSH_BYTES)
+    );
   }
 
   /** Writes everything queued so far. */
   async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#pump) await this.#startPump();
+    while (this.#pending.length > 0 || this.#pump) await this.#startPump(true);
   }
 
   /** Flushes, syncs the sink to stable storage and closes it. */
