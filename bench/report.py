@@ -30,6 +30,7 @@ PAIRS = [
     ("Node", "ours-node", "node", True),
     ("Bun", "ours-bun", "bun", True),
     ("Bun, vs node:net on Bun", "ours-bun", "bun-node", False),
+    ("Bun, sockscope's node:net adapter vs node:net on Bun", "ours-bun-node", "bun-node", False),
 ]
 
 IDLE_ABS_LIMIT = 16_000  # "<= 16 KB" per idle connection, read as 16,000 bytes (the stricter reading)

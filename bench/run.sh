@@ -132,7 +132,9 @@ for rt in $runtimes; do
   case $rt in
     deno) cmds+=("ref:deno" "$(ours ours-deno "$DENO" run -A "$srcdir/cli/main.ts")") ;;
     node) cmds+=("ref:node" "$(ours ours-node node "$srcdir/npm/esm/cli/main.js")") ;;
-    bun)  cmds+=("ref:bun" "$(ours ours-bun "$BUN" "$srcdir/npm/esm/cli/main.js")" "ref:bun-node") ;;
+    # ours-bun-node: sockscope on Bun with its node:net adapter, to show why Bun gets Bun.listen.
+    bun)  cmds+=("ref:bun" "$(ours ours-bun "$BUN" "$srcdir/npm/esm/cli/main.js")" "ref:bun-node"
+                "$(ours ours-bun-node "$BUN" "$srcdir/npm/esm/cli/main.js" --adapter node)") ;;
   esac
 done
 

@@ -3,7 +3,14 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { communityId, listen, type Monitor, type MonitorEvent } from "sockscope";
 import { adapters } from "../_helpers/runtimes.ts";
-import { concat, connect, pseudoRandomBytes, sendDatagram, within } from "../_helpers/client.ts";
+import {
+  concat,
+  connect,
+  hasIPv6,
+  pseudoRandomBytes,
+  sendDatagram,
+  within,
+} from "../_helpers/client.ts";
 
 /** Collects every event of a monitor until it closes. */
 function record(
@@ -354,4 +361,45 @@ test("a stalled events consumer loses payload events (counted), never the connec
   ]);
   const close = seen.find((e) => e.type === "conn.close");
   assert.equal(close?.type === "conn.close" && close.orig_bytes, payload.byteLength);
+});
+
+test("listening on :: serves IPv4 peers as plain IPv4 addresses", async (t) => {
+  if (!(await hasIPv6())) return t.skip("no IPv6 on this machine");
+  const monitor = await listen({ host: "::", ports: [0] });
+  const events: MonitorEvent[] = [];
+  monitor.subscribe((e) => events.push(e));
+  try {
+    const client = await connect(monitor.addresses[0].port, "127.0.0.1");
+    client.end();
+    await within(client.ended, 5000, "close");
+    await within(
+      new Promise<void>((r) => {
+        const poll = () => (events.some((e) =>
+            e.type === "conn.close"
+          )
+          ? r()
+          : setTimeout(poll, 5));
+        poll();
+      }),
+      5000,
+      "conn.close",
+    );
+    const open = events.find((e) => e.type === "conn.open");
+    assert.ok(open?.type === "conn.open");
+    if (open?.type !== "conn.open") return;
+    assert.equal(open.src, "127.0.0.1");
+    assert.equal(open.dst, "127.0.0.1");
+    assert.equal(
+      open.community_id,
+      communityId({
+        proto: 6,
+        srcAddr: "127.0.0.1",
+        dstAddr: "127.0.0.1",
+        srcPort: open.sport,
+        dstPort: open.dport,
+      }),
+    );
+  } finally {
+    await monitor.close();
+  }
 });
