@@ -15,14 +15,9 @@ import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
 import { bunApi, type BunSocket, type BunTcpListener } from "./bun_api.ts";
 import { createNodeAdapter } from "./node.ts";
+import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
-
-/** The local end, shared by every connection of a listener bound to one address. */
-interface LocalEnd {
-  readonly address: string;
-  readonly port: number;
-}
 
 // Flags, packed: an idle connection's size is the adapter's main memory cost.
 const WRITE_SHUT = 1;
@@ -171,8 +166,6 @@ class BunListener implements TcpListener {
   }
 }
 
-const WILDCARD = new Set(["0.0.0.0", "::", "", "localhost"]);
-
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
   let local: LocalEnd | undefined;
   try {
@@ -195,9 +188,7 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
       },
     });
     const bound = new BunListener(listener);
-    if (!WILDCARD.has(bound.localAddress) && !WILDCARD.has(options.hostname)) {
-      local = { address: bound.localAddress, port: bound.localPort };
-    }
+    local = sharedLocalEnd(options.hostname, bound.localAddress, bound.localPort);
     return Promise.resolve(bound);
   } catch (err) {
     return Promise.reject(bindError(err, options.hostname, options.port));

@@ -16,6 +16,7 @@ import type { ConnCallback, TcpListener, TcpListenOptions } from "../net/listene
 import type { DatagramCallback, UdpListener, UdpListenOptions } from "../net/datagram.ts";
 import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
+import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
 
@@ -26,7 +27,7 @@ class NodeConn implements Conn {
   readonly remotePort: number;
   #socket: Socket;
 
-  constructor(socket: Socket, local: { address: string; port: number } | undefined) {
+  constructor(socket: Socket, local: LocalEnd | undefined) {
     this.#socket = socket;
     // A listener bound to one address already knows the local end: skip getsockname(2).
     this.localAddress = local?.address ?? normalizeAddress(socket.localAddress ?? "");
@@ -114,10 +115,8 @@ class NodeTcpListener implements TcpListener {
   }
 }
 
-const WILDCARD = new Set(["0.0.0.0", "::", "", "localhost"]);
-
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
-  let local: { address: string; port: number } | undefined;
+  let local: LocalEnd | undefined;
   const server = createServer(
     { allowHalfOpen: true },
     (socket) => onConn(new NodeConn(socket, local)),
@@ -140,9 +139,7 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
           resolve(new NodeTcpListener(server, options.hostname, options.port));
         } else {
           const address = normalizeAddress(addr.address);
-          if (!WILDCARD.has(address) && !WILDCARD.has(options.hostname)) {
-            local = { address, port: addr.port };
-          }
+          local = sharedLocalEnd(options.hostname, address, addr.port);
           resolve(new NodeTcpListener(server, address, addr.port));
         }
       },

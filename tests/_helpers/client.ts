@@ -115,3 +115,15 @@ export function hasIPv6(): Promise<boolean> {
     s.listen(0, "::1", () => s.close(() => resolve(true)));
   });
 }
+
+/** Resolves once `condition()` holds (checked every few ms), or rejects after `ms` naming `what`. */
+export function eventually(condition: () => boolean, ms: number, what: string): Promise<void> {
+  return within(
+    new Promise<void>((resolve) => {
+      const poll = () => (condition() ? resolve() : setTimeout(poll, 5));
+      poll();
+    }),
+    ms,
+    what,
+  );
+}

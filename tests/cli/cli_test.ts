@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VERSION } from "sockscope";
 import { cliCommand, runCli, startCli } from "../_helpers/cli.ts";
-import { connect, within } from "../_helpers/client.ts";
+import { connect, eventually, within } from "../_helpers/client.ts";
 import { runtime } from "../_helpers/runtimes.ts";
 
 test("--version prints the version and the runtime", async () => {
@@ -160,12 +160,8 @@ test("listen: open connections are closed as shutdown on SIGTERM and each has on
   try {
     const [, port] = await run.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/, "listening line");
     const clients = await Promise.all(Array.from({ length: 50 }, () => connect(Number(port))));
-    await within(
-      new Promise<void>((r) => {
-        const poll =
-          () => ((run.stdout().match(/ open /g) ?? []).length >= 50 ? r() : setTimeout(poll, 10));
-        poll();
-      }),
+    await eventually(
+      () => (run.stdout().match(/ open /g) ?? []).length >= 50,
       10000,
       "50 open lines",
     );
@@ -311,14 +307,7 @@ async function onTerminal(env: Record<string, string | undefined>): Promise<stri
   child.stdout!.on("data", (c: Uint8Array) => (out += new TextDecoder().decode(c)));
   const exited = new Promise<void>((r) => child.on("close", () => r()));
   try {
-    await within(
-      new Promise<void>((resolve) => {
-        const poll = () => (out.includes("on tcp") ? resolve() : setTimeout(poll, 10));
-        poll();
-      }),
-      20000,
-      "listening line on the terminal",
-    );
+    await eventually(() => out.includes("on tcp"), 20000, "listening line on the terminal");
     process.kill(-child.pid!, "SIGINT");
     await within(exited, 10000, "exit");
     return out;
@@ -369,12 +358,8 @@ test("listen holds 2,000 concurrent connections and logs exactly one open and on
       }),
     );
     // A connection still in the kernel's accept queue is not accepted yet: wait for every open line.
-    await within(
-      new Promise<void>((r) => {
-        const poll =
-          () => ((run.stdout().match(/ open /g) ?? []).length >= N ? r() : setTimeout(poll, 10));
-        poll();
-      }),
+    await eventually(
+      () => (run.stdout().match(/ open /g) ?? []).length >= N,
       10000,
       `${N} open lines`,
     );

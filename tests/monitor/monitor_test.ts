@@ -6,6 +6,7 @@ import { adapters } from "../_helpers/runtimes.ts";
 import {
   concat,
   connect,
+  eventually,
   hasIPv6,
   pseudoRandomBytes,
   sendDatagram,
@@ -117,14 +118,7 @@ for (const adapter of adapters) {
       const rec = record(monitor);
       try {
         const client = await connect(portOf(monitor));
-        await within(
-          new Promise<void>((r) => {
-            const poll = () => (client.received().byteLength >= 19 ? r() : setTimeout(poll, 5));
-            poll();
-          }),
-          5000,
-          "banner",
-        );
+        await eventually(() => client.received().byteLength >= 19, 5000, "banner");
         assert.equal(new TextDecoder().decode(client.received()), "SSH-2.0-sockscope\r\n");
         client.end();
         const close = await rec.waitFor((e) => e.type === "conn.close", "conn.close");
@@ -210,15 +204,8 @@ for (const adapter of adapters) {
       const rec = record(monitor);
       const port = portOf(monitor);
       const clients = await Promise.all(Array.from({ length: 20 }, () => connect(port)));
-      await within(
-        new Promise<void>((r) => {
-          const poll = () => (rec.events.filter((e) =>
-              e.type === "conn.open"
-            ).length === 20
-            ? r()
-            : setTimeout(poll, 5));
-          poll();
-        }),
+      await eventually(
+        () => rec.events.filter((e) => e.type === "conn.open").length === 20,
         5000,
         "20 opens",
       );
@@ -250,15 +237,8 @@ for (const adapter of adapters) {
             client.socket.destroy();
           }
         }));
-        await within(
-          new Promise<void>((r) => {
-            const poll = () => (rec.events.filter((e) =>
-                e.type === "conn.close"
-              ).length >= N
-              ? r()
-              : setTimeout(poll, 10));
-            poll();
-          }),
+        await eventually(
+          () => rec.events.filter((e) => e.type === "conn.close").length >= N,
           15000,
           `${N} closes`,
         );
@@ -372,18 +352,7 @@ test("listening on :: serves IPv4 peers as plain IPv4 addresses", async (t) => {
     const client = await connect(monitor.addresses[0].port, "127.0.0.1");
     client.end();
     await within(client.ended, 5000, "close");
-    await within(
-      new Promise<void>((r) => {
-        const poll = () => (events.some((e) =>
-            e.type === "conn.close"
-          )
-          ? r()
-          : setTimeout(poll, 5));
-        poll();
-      }),
-      5000,
-      "conn.close",
-    );
+    await eventually(() => events.some((e) => e.type === "conn.close"), 5000, "conn.close");
     const open = events.find((e) => e.type === "conn.open");
     assert.ok(open?.type === "conn.open");
     if (open?.type !== "conn.open") return;

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { bunBin, repoRoot } from "../_helpers/repo.ts";
 import { runtime } from "../_helpers/runtimes.ts";
-import { connect, within } from "../_helpers/client.ts";
+import { connect, eventually, within } from "../_helpers/client.ts";
 import { runEmbedExample } from "../examples/examples_test.ts";
 
 const onNode = runtime === "node";
@@ -126,14 +126,7 @@ for (const via of ["npx", "bin"] as const) {
         await c.write("hello from npm\n");
         c.end();
         await within(c.ended, 5000, "server close");
-        await within(
-          new Promise<void>((r) => {
-            const poll = () => (out.includes(" close ") ? r() : setTimeout(poll, 20));
-            poll();
-          }),
-          5000,
-          "close line",
-        );
+        await eventually(() => out.includes(" close "), 5000, "close line");
         // npx runs the bin as a child: signal the whole group, as a terminal's Ctrl-C does.
         process.kill(-child.pid!, "SIGINT");
         const code = await within(exited, 15000, "exit");

@@ -14,6 +14,7 @@ import { adapters } from "../_helpers/runtimes.ts";
 import {
   concat,
   connect,
+  eventually,
   hasIPv6,
   pseudoRandomBytes,
   sendDatagram,
@@ -140,14 +141,7 @@ for (const name of adapters) {
         const a = await next();
         a.conn.write(new Uint8Array(1000));
         await new Promise<void>((r) => client.socket.write("x", () => r()));
-        await within(
-          new Promise<void>((r) => {
-            const poll = () => (a.chunks.length > 0 ? r() : setTimeout(poll, 5));
-            poll();
-          }),
-          5000,
-          "first byte",
-        );
+        await eventually(() => a.chunks.length > 0, 5000, "first byte");
         client.socket.destroy();
         const info = await within(a.closed, 5000, "close");
         assert.equal(info.reset, true);
