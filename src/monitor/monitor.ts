@@ -160,14 +160,14 @@ class MonitorImpl implements Monitor, SessionHost {
   #accept(conn: Conn): void {
     if (this.#closing) {
       // Accepted in the instant between close() and the listener stopping.
-      const s = new TcpSession(this, conn, false);
+      const s = new TcpSession(this, conn);
       this.#track(s);
       s.closeReason = "shutdown";
       conn.close();
       return;
     }
     const dropped = this.#live >= this.#options.maxConns;
-    const s = new TcpSession(this, conn, dropped);
+    const s = new TcpSession(this, conn);
     this.#track(s);
     if (dropped) {
       this.#connsDropped++;
@@ -294,11 +294,6 @@ class MonitorImpl implements Monitor, SessionHost {
         return { proto: proto as "tcp" | "udp", port: Number(port), count };
       }),
     };
-  }
-
-  /** Counts events a writer could not keep up with (writers call this through the monitor). */
-  countDropped(n: number): void {
-    this.#eventsDropped += n;
   }
 
   close(): Promise<void> {

@@ -44,16 +44,13 @@ export class TcpSession implements ConnHandler {
   closeReason: CloseReason | undefined;
   /** True while the session counts against the connection limit. */
   live = false;
-  /** True for connections closed at once by a limit. */
-  readonly dropped: boolean;
   #host: SessionHost;
   #respCaptured = 0;
   #closed = false;
 
-  constructor(host: SessionHost, conn: Conn, dropped: boolean) {
+  constructor(host: SessionHost, conn: Conn) {
     this.#host = host;
     this.conn = conn;
-    this.dropped = dropped;
     this.startMs = Date.now();
     this.lastActive = this.startMs;
     this.communityId = communityId({
