@@ -42,11 +42,16 @@ function invalidBase64(text: string): TypeError {
   );
 }
 
-/** Base64 text for every 12-bit value: two characters each. */
-const PAIRS: string[] = /* @__PURE__ */ Array.from(
-  { length: 4096 },
-  (_, v) => ALPHABET[v >> 6] + ALPHABET[v & 63],
-);
+/**
+ * Base64 text for every 12-bit value: two characters each. Built on first
+ * use: 4,096 strings on the heap would be marked by every GC of a runtime
+ * that never needs them (those with a native `toBase64`).
+ */
+let PAIRS: string[] | undefined;
+
+function pairs(): string[] {
+  return PAIRS ??= Array.from({ length: 4096 }, (_, v) => ALPHABET[v >> 6] + ALPHABET[v & 63]);
+}
 /** Inputs up to this many bytes are encoded by string concatenation. */
 const CONCAT_LIMIT = 96;
 const ASCII_DECODER = new TextDecoder();
@@ -76,14 +81,15 @@ export function encodeBase64Portable(data: Uint8Array): string {
   const two = n - whole === 2;
   let i = 0;
   if (n <= CONCAT_LIMIT) {
+    const table = pairs();
     let text = "";
     for (; i < whole; i += 3) {
       const v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-      text += PAIRS[v >>> 12] + PAIRS[v & 4095];
+      text += table[v >>> 12] + table[v & 4095];
     }
     if (i < n) {
       const v = (data[i] << 16) | (two ? data[i + 1] << 8 : 0);
-      text += PAIRS[v >>> 12] + (two ? ALPHABET[(v >>> 6) & 63] + "=" : "==");
+      text += table[v >>> 12] + (two ? ALPHABET[(v >>> 6) & 63] + "=" : "==");
     }
     return text;
   }

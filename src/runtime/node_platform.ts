@@ -6,8 +6,6 @@
 
 import process from "node:process";
 import { open } from "node:fs/promises";
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Writable } from "node:stream";
 import type { Sink } from "../output/sink.ts";
 import type { Platform, SignalName, StdStream } from "./platform.ts";
@@ -25,8 +23,12 @@ function stdStream(stream: Writable & { isTTY?: boolean }): StdStream {
 }
 
 /** Creates the Node.js (and Bun) platform services. */
-export function createNodePlatform(): Platform {
+export async function createNodePlatform(): Promise<Platform> {
   const isBun = typeof (globalThis as Record<string, unknown>).Bun === "object";
+  // Only Node before 24.2 lacks import.meta.main; nobody else loads the fallback.
+  const hasMetaMain = isBun || Number(process.versions.node.split(".")[0]) >= 25 ||
+    process.versions.node.startsWith("24.") && Number(process.versions.node.split(".")[1]) >= 2;
+  const entry = hasMetaMain ? undefined : await import("./node_entry.ts");
   return {
     runtime: isBun ? "bun" : "node",
     runtimeVersion: isBun ? String(process.versions.bun) : process.versions.node,
@@ -64,14 +66,7 @@ export function createNodePlatform(): Platform {
     isMain(meta) {
       const main = (meta as ImportMeta & { main?: boolean }).main;
       if (typeof main === "boolean") return main; // Bun, and Node >= 24.2
-      const entry = process.argv[1];
-      if (!entry) return false;
-      try {
-        // npm runs bins through a symlink in node_modules/.bin.
-        return realpathSync(entry) === realpathSync(fileURLToPath(meta.url));
-      } catch {
-        return false;
-      }
+      return entry?.isEntryModule(meta.url) ?? false;
     },
   };
 }

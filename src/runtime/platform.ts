@@ -72,5 +72,5 @@ export async function loadPlatform(): Promise<Platform> {
     return createDenoPlatform();
   }
   const { createNodePlatform } = await import("./node_platform.ts");
-  return createNodePlatform();
+  return await createNodePlatform();
 }
