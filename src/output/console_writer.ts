@@ -13,6 +13,7 @@ import { formatBytes } from "../format/size.ts";
 import { formatDuration } from "../format/duration.ts";
 import { formatHostPort } from "../net/ip.ts";
 import type { Sink } from "./sink.ts";
+import { BatchWriter } from "./batch_writer.ts";
 
 /** How received bytes are shown: escaped text, a hex dump, or not at all. */
 export type PrintMode = "text" | "hex" | "none";
@@ -59,25 +60,37 @@ const PAINT = {
  * ```
  */
 export class ConsoleWriter {
-  #sink: Sink;
   #print: PrintMode;
   #color: boolean;
   #maxPending: number;
   #labels = new Map<string, string>();
-  #pending: string[] = [];
-  #pendingChars = 0;
-  #out = new Uint8Array(64 * 1024);
-  #pump: Promise<void> | undefined;
-  #scheduled = false;
+  #out: BatchWriter<string>;
   #skipped = 0;
-  #failed = false;
 
   /** Creates a writer that owns `sink`. */
   constructor(sink: Sink, options: ConsoleWriterOptions = {}) {
-    this.#sink = sink;
     this.#print = options.print ?? "text";
     this.#color = options.color ?? false;
     this.#maxPending = options.maxPendingBytes ?? 1024 * 1024;
+    let buffer = new Uint8Array(64 * 1024);
+    this.#out = new BatchWriter<string>(sink, {
+      delayMs: WRITE_DELAY_MS,
+      encode(lines) {
+        // Line by line into one reused buffer: concatenating a batch first
+        // would make a large string and a copy of it per batch.
+        let used = 0;
+        for (const line of lines) {
+          if (buffer.byteLength - used < line.length * 3) {
+            const bigger = new Uint8Array(Math.max(buffer.byteLength * 2, used + line.length * 3));
+            bigger.set(buffer.subarray(0, used));
+            buffer = bigger;
+          }
+          used += encoder.encodeInto(line, buffer.subarray(used)).written;
+        }
+        return buffer.subarray(0, used);
+      },
+      // A failing console (e.g. a closed pipe) stops showing; the log still has everything.
+    });
   }
 
   /** Whether this writer shows captured bytes (subscribe with `{ data: wantsData }`). */
@@ -92,7 +105,7 @@ export class ConsoleWriter {
 
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
-    if (this.#failed) return;
+    if (this.#out.failed) return;
     const text = this.#format(event);
     if (text === "") return;
     this.#enqueue(text);
@@ -104,64 +117,17 @@ export class ConsoleWriter {
   }
 
   #enqueue(text: string): void {
-    this.#pending.push(text);
-    this.#pendingChars += text.length;
-    if (!this.#pump) this.#schedule();
-  }
-
-  /** One write per short interval: a line per connection must not mean a write per line. */
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setTimeout(() => {
-      this.#scheduled = false;
-      this.#startPump();
-    }, WRITE_DELAY_MS);
-  }
-
-  #startPump(force = false): Promise<void> {
-    this.#pump ??= this.#drain(force).finally(() => {
-      this.#pump = undefined;
-      if (this.#pending.length > 0 && !this.#failed) this.#schedule();
-    });
-    return this.#pump;
-  }
-
-  async #drain(force: boolean): Promise<void> {
-    let first = true;
-    while (this.#pending.length > 0 && !this.#failed && (first || force)) {
-      first = false;
-      const lines = this.#pending;
-      this.#pending = [];
-      this.#pendingChars = 0;
-      // Encode line by line into one reused buffer: concatenating a batch
-      // first would make a large string and a copy of it per batch.
-      let used = 0;
-      for (const line of lines) {
-        if (this.#out.byteLength - used < line.length * 3) {
-          const bigger = new Uint8Array(Math.max(this.#out.byteLength * 2, used + line.length * 3));
-          bigger.set(this.#out.subarray(0, used));
-          this.#out = bigger;
-        }
-        used += encoder.encodeInto(line, this.#out.subarray(used)).written;
-      }
-      try {
-        await this.#sink.write(this.#out.subarray(0, used));
-      } catch {
-        this.#failed = true; // e.g. a closed pipe: the log still has everything.
-      }
-    }
+    this.#out.push(text, text.length);
   }
 
   /** Writes everything queued. */
-  async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#pump) await this.#startPump(true);
+  flush(): Promise<void> {
+    return this.#out.flush();
   }
 
   /** Flushes and closes the sink. */
-  async close(): Promise<void> {
-    await this.flush();
-    await this.#sink.close();
+  close(): Promise<void> {
+    return this.#out.close(false);
   }
 
   #paint(code: string, text: string): string {
@@ -221,11 +187,11 @@ export class ConsoleWriter {
   }
 
   #tooFar(): boolean {
-    if (this.#pendingChars > this.#maxPending) {
+    if (this.#out.pendingBytes > this.#maxPending) {
       this.#skipped++;
       return true;
     }
-    if (this.#skipped > 0 && this.#pending.length === 0) {
+    if (this.#skipped > 0 && this.#out.pendingCount === 0) {
       this.#enqueue(`[${this.#skipped} data events not shown: the console could not keep up]\n`);
       this.#skipped = 0;
     }

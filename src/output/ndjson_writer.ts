@@ -8,6 +8,7 @@
 import { isDroppable, type MonitorEvent } from "../monitor/events.ts";
 import type { Sink } from "./sink.ts";
 import { JsonLineEncoder } from "./json_line_encoder.ts";
+import { BatchWriter } from "./batch_writer.ts";
 
 /** Options of {@linkcode NdjsonWriter}. */
 export interface NdjsonWriterOptions {
@@ -23,7 +24,7 @@ export interface NdjsonWriterOptions {
 
 /** Lifecycle events are never dropped for speed; only a sink stalled this far behind loses them. */
 const HARD_PENDING_EVENTS = 1_000_000;
-/** Pending bytes (estimated) that start a write at once. */
+/** Pending bytes (estimated) that start a write on the next turn. */
 const FLUSH_BYTES = 256 * 1024;
 /** Longest wait before pending events are written. */
 const FLUSH_DELAY_MS = 20;
@@ -48,24 +49,28 @@ const FLUSH_DELAY_MS = 20;
  * ```
  */
 export class NdjsonWriter {
-  #sink: Sink;
-  #pending: MonitorEvent[] = [];
-  #pendingBytes = 0;
+  #out: BatchWriter<MonitorEvent>;
   #maxPendingBytes: number;
-  #pump: Promise<void> | undefined;
-  /** 0: nothing scheduled; 1: a delayed flush; -1: an immediate one. */
-  #scheduled = 0;
   #dropped = 0;
-  #written = 0;
-  #failed = false;
-  #onError: ((error: Error) => void) | undefined;
-  #encoder = new JsonLineEncoder();
 
   /** Creates a writer that owns `sink`. */
   constructor(sink: Sink, options: NdjsonWriterOptions = {}) {
-    this.#sink = sink;
     this.#maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
-    this.#onError = options.onError;
+    const encoder = new JsonLineEncoder();
+    this.#out = new BatchWriter(sink, {
+      delayMs: FLUSH_DELAY_MS,
+      fullBytes: FLUSH_BYTES,
+      encode(batch) {
+        // One buffer, reused: the sink is done with it before the next batch.
+        encoder.reset();
+        for (let i = 0; i < batch.length; i++) encoder.append(batch[i]);
+        return encoder.bytes();
+      },
+      onError: (error, lost) => {
+        this.#dropped += lost;
+        options.onError?.(error);
+      },
+    });
   }
 
   /** Events dropped because the sink was too slow or failed. */
@@ -75,90 +80,31 @@ export class NdjsonWriter {
 
   /** Events written. */
   get written(): number {
-    return this.#written;
+    return this.#out.written;
   }
 
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
-    if (this.#failed) {
-      this.#dropped++;
-      return;
-    }
+    const out = this.#out;
     const size = estimate(event);
     if (
-      (this.#pendingBytes + size > this.#maxPendingBytes && isDroppable(event)) ||
-      this.#pending.length >= HARD_PENDING_EVENTS
+      out.failed ||
+      (out.pendingBytes + size > this.#maxPendingBytes && isDroppable(event)) ||
+      out.pendingCount >= HARD_PENDING_EVENTS ||
+      !out.push(event, size)
     ) {
       this.#dropped++;
-      return;
     }
-    this.#pending.push(event);
-    this.#pendingBytes += size;
-    // Gathering a few milliseconds of events into one write costs the log's
-    // reader nothing and saves a write per handful of connections; a full
-    // batch goes on the next turn. Never on this call stack: the caller is
-    // the socket path. A running pump reschedules when it ends.
-    if (!this.#pump) this.#schedule();
   };
 
-  #startPump(force = false): Promise<void> {
-    this.#pump ??= this.#drain(force).finally(() => {
-      this.#pump = undefined;
-      // What arrived during the last write waits for the next batch, unless
-      // it is already a full one: one write per few connections, not per event.
-      if (this.#pending.length > 0 && this.#scheduled === 0 && !this.#failed) this.#schedule();
-    });
-    return this.#pump;
-  }
-
-  #schedule(): void {
-    const soon = this.#pendingBytes >= FLUSH_BYTES;
-    if (this.#scheduled === 0 || (soon && this.#scheduled > 0)) {
-      this.#scheduled = soon ? -1 : 1;
-      setTimeout(() => {
-        this.#scheduled = 0;
-        this.#startPump();
-      }, soon ? 0 : FLUSH_DELAY_MS);
-    }
-  }
-
-  async #drain(force: boolean): Promise<void> {
-    do {
-      const batch = this.#pending;
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      // One buffer, reused: the sink is done with it once its write resolves.
-      const out = this.#encoder;
-      out.reset();
-      for (let i = 0; i < batch.length; i++) out.append(batch[i]);
-      try {
-        await this.#sink.write(out.bytes());
-        this.#written += batch.length;
-      } catch (err) {
-        this.#failed = true;
-        this.#dropped += batch.length + this.#pending.length;
-        this.#pending = [];
-        this.#onError?.(err instanceof Error ? err : new Error(String(err)));
-      }
-    } while (
-      this.#pending.length > 0 && !this.#failed && (force || this.#pendingBytes >= FLUSH_BYTES)
-    );
-  }
-
   /** Writes everything queued so far. */
-  async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#pump) await this.#startPump(true);
+  flush(): Promise<void> {
+    return this.#out.flush();
   }
 
   /** Flushes, syncs the sink to stable storage and closes it. */
-  async close(): Promise<void> {
-    await this.flush();
-    if (!this.#failed) {
-      try {
-        await this.#sink.sync();
-      } catch { /* stdout and pipes cannot be synced */ }
-    }
-    await this.#sink.close();
+  close(): Promise<void> {
+    return this.#out.close(true);
   }
 }
 
