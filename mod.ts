@@ -42,8 +42,10 @@ export type {
   FlowFields,
   ListenerUpEvent,
   MonitorEvent,
+  MonitorWarningEvent,
   Proto,
   UdpDatagramEvent,
+  WarningKind,
 } from "./src/monitor/events.ts";
 export type { MonitorStats } from "./src/monitor/stats.ts";
 export { EventHub, type EventListener, type SubscribeOptions } from "./src/monitor/event_hub.ts";
@@ -51,7 +53,13 @@ export { TopCounter } from "./src/monitor/top_counter.ts";
 export { newUid } from "./src/monitor/uid.ts";
 
 export type { Conn, ConnCloseInfo, ConnHandler } from "./src/net/conn.ts";
-export type { ConnCallback, TcpListener, TcpListenOptions } from "./src/net/listener.ts";
+export type {
+  ConnCallback,
+  ListenerWarning,
+  TcpListener,
+  TcpListenOptions,
+} from "./src/net/listener.ts";
+export { DeadConn } from "./src/net/dead_conn.ts";
 export type { DatagramCallback, UdpListener, UdpListenOptions } from "./src/net/datagram.ts";
 export type { AdapterName, RuntimeAdapter } from "./src/net/adapter.ts";
 export {
@@ -60,7 +68,7 @@ export {
   PermissionDeniedError,
 } from "./src/net/errors.ts";
 export { parsePortSpec } from "./src/net/ports.ts";
-export { formatHostPort, normalizeAddress, parseIp } from "./src/net/ip.ts";
+export { formatHostPort, formatIp, normalizeAddress, parseIp } from "./src/net/ip.ts";
 
 export {
   ADAPTER_NAMES,
@@ -71,6 +79,7 @@ export {
 
 export type { Sink } from "./src/output/sink.ts";
 export { NdjsonWriter, type NdjsonWriterOptions } from "./src/output/ndjson_writer.ts";
+export type { OutageEnd } from "./src/output/batch_writer.ts";
 export {
   ConsoleWriter,
   type ConsoleWriterOptions,

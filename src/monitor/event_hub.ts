@@ -37,6 +37,12 @@ export class EventHub {
   #listeners: EventListener[] = [];
   #dataListeners = 0;
   #flags = new Map<EventListener, boolean>();
+  #onError: ((error: unknown) => void) | undefined;
+
+  /** Creates a hub; `onError` hears of every listener that throws. */
+  constructor(onError?: (error: unknown) => void) {
+    this.#onError = onError;
+  }
 
   /** True when at least one subscriber wants `conn.data` / `udp.datagram` payloads. */
   get wantsData(): boolean {
@@ -68,8 +74,11 @@ export class EventHub {
     for (let i = 0; i < listeners.length; i++) {
       try {
         listeners[i](event);
-      } catch {
-        // A faulty consumer must not take the monitor down.
+      } catch (err) {
+        // A faulty consumer must not take the monitor down, nor go unnoticed.
+        try {
+          this.#onError?.(err);
+        } catch { /* the reporter itself failed: nothing more to do */ }
       }
     }
   }

@@ -52,14 +52,20 @@ export interface FlowFields {
   readonly ts: string;
   /** Stable connection id (Zeek-style, e.g. `CYfO3l1YbZbhAZqTna`). */
   readonly uid: string;
-  /** Community ID v1 of the 5-tuple. */
-  readonly community_id: string;
+  /**
+   * Community ID v1 of the 5-tuple; absent when the peer is unknown (it is
+   * never computed from a made-up address).
+   */
+  readonly community_id?: string;
   /** Always `tcp` for connections. */
   readonly proto: "tcp";
-  /** Peer address. */
-  readonly src: string;
-  /** Peer port. */
-  readonly sport: number;
+  /**
+   * Peer address; `null` when the runtime could not read it (the peer reset
+   * the connection before it was accepted, as `nmap -sT` does).
+   */
+  readonly src: string | null;
+  /** Peer port; `null` with an unknown `src`. */
+  readonly sport: number | null;
   /** Local address. */
   readonly dst: string;
   /** Local port. */
@@ -164,8 +170,8 @@ export interface UdpDatagramEvent {
   readonly ts: string;
   /** Event type. */
   readonly type: "udp.datagram";
-  /** Community ID v1 of the 5-tuple. */
-  readonly community_id: string;
+  /** Community ID v1 of the 5-tuple (absent only if an address cannot be hashed). */
+  readonly community_id?: string;
   /** Always `udp`. */
   readonly proto: "udp";
   /** Sender address. */
@@ -180,6 +186,42 @@ export interface UdpDatagramEvent {
   readonly len: number;
   /** The first `captureBytes` of the datagram (base64 in NDJSON). */
   readonly data: Uint8Array;
+}
+
+/**
+ * Kinds of trouble the monitor absorbed instead of crashing:
+ * - `handler-error`: a per-connection callback threw; that connection was
+ *   closed with reason `error`;
+ * - `accept-exhausted`: accepting ran out of descriptors or buffers and backs
+ *   off briefly;
+ * - `accept-error`: another accept failure not tied to one connection;
+ * - `subscriber-error`: an event subscriber (a writer) threw.
+ */
+export type WarningKind =
+  | "handler-error"
+  | "accept-exhausted"
+  | "accept-error"
+  | "subscriber-error";
+
+/**
+ * The monitor absorbed a fault. Emitted the first time each kind occurs;
+ * every occurrence is counted in `stats().warnings`.
+ *
+ * @example
+ * ```ts
+ * import type { MonitorWarningEvent } from "@sockscope/sockscope";
+ * function line(ev: MonitorWarningEvent): string { return `${ev.kind}: ${ev.message}`; }
+ * ```
+ */
+export interface MonitorWarningEvent {
+  /** ISO-8601 time of the event. */
+  readonly ts: string;
+  /** Event type. */
+  readonly type: "monitor.warning";
+  /** What went wrong. */
+  readonly kind: WarningKind;
+  /** The error's message. */
+  readonly message: string;
 }
 
 /**
@@ -199,7 +241,8 @@ export type MonitorEvent =
   | ConnDataEvent
   | ConnCloseEvent
   | ConnDropEvent
-  | UdpDatagramEvent;
+  | UdpDatagramEvent
+  | MonitorWarningEvent;
 
 /** Event types whose loss under overload is tolerated (and counted); the others are never dropped. */
 export function isDroppable(ev: MonitorEvent): boolean {

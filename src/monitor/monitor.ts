@@ -20,6 +20,7 @@ import type {
   ListenerUpEvent,
   MonitorEvent,
   UdpDatagramEvent,
+  WarningKind,
 } from "./events.ts";
 import { type ListenOptions, type ResolvedListenOptions, resolveListenOptions } from "./options.ts";
 import type { MonitorStats } from "./stats.ts";
@@ -70,7 +71,7 @@ export interface Monitor {
 }
 
 class MonitorImpl implements Monitor, SessionHost {
-  readonly hub: EventHub = new EventHub();
+  readonly hub: EventHub = new EventHub((err) => this.warn("subscriber-error", err));
   readonly captureBytes: number;
   readonly addresses: { proto: "tcp" | "udp"; host: string; port: number }[] = [];
   readonly closed: Promise<void>;
@@ -89,6 +90,13 @@ class MonitorImpl implements Monitor, SessionHost {
   #startedMs = Date.now();
   #connsTotal = 0;
   #connsDropped = 0;
+  #connsPeerUnknown = 0;
+  #warnings: Record<WarningKind, number> = {
+    "handler-error": 0,
+    "accept-exhausted": 0,
+    "accept-error": 0,
+    "subscriber-error": 0,
+  };
   #bytesIn = 0;
   #bytesOutClosed = 0;
   #datagrams = 0;
@@ -114,10 +122,11 @@ class MonitorImpl implements Monitor, SessionHost {
 
   async start(): Promise<void> {
     const { host, backlog } = this.#options;
+    const onWarning = (w: { kind: WarningKind; error: Error }) => this.warn(w.kind, w.error);
     try {
       for (const port of this.#options.ports) {
         const l = await this.#adapter.listenTcp(
-          { hostname: host, port, backlog },
+          { hostname: host, port, backlog, onWarning },
           (c) => this.#accept(c),
         );
         this.#tcp.push(l);
@@ -126,7 +135,7 @@ class MonitorImpl implements Monitor, SessionHost {
       for (const port of this.#options.udpPorts) {
         let local = { host, port };
         const u = await this.#adapter.listenUdp(
-          { hostname: host, port },
+          { hostname: host, port, onWarning },
           (data, addr, rport) => this.#datagram(local.host, local.port, data, addr, rport),
         );
         local = { host: u.localAddress, port: u.localPort };
@@ -185,9 +194,25 @@ class MonitorImpl implements Monitor, SessionHost {
     if (this.#options.banner.byteLength > 0) s.send(this.#options.banner);
   }
 
+  /**
+   * Counts a fault absorbed somewhere below; the first of each kind is also
+   * an event, so the console and the log say it once.
+   */
+  warn(kind: WarningKind, error: unknown): void {
+    if (this.#warnings[kind]++ > 0) return;
+    this.hub.emit({
+      ts: isoTimestamp(Date.now()),
+      type: "monitor.warning",
+      kind,
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+
   #track(s: TcpSession): void {
     this.#connsTotal++;
-    this.#sources.add(s.conn.remoteAddress);
+    const peer = s.conn.remoteAddress;
+    if (peer !== null) this.#sources.add(peer);
+    else this.#connsPeerUnknown++;
     this.#ports.add(`tcp/${s.conn.localPort}`);
     this.#sessions.add(s);
     s.conn.start(s);
@@ -214,16 +239,16 @@ class MonitorImpl implements Monitor, SessionHost {
     this.#ports.add(`udp/${port}`);
     if (!this.hub.active) return;
     const take = Math.min(data.byteLength, this.captureBytes);
+    let id: string | undefined;
+    try {
+      id = communityId({ proto: UDP, srcAddr: addr, dstAddr: host, srcPort: rport, dstPort: port });
+    } catch (err) {
+      this.warn("handler-error", err); // an address that cannot be hashed: record without an ID
+    }
     const ev: UdpDatagramEvent = {
       ts: isoTimestamp(Date.now()),
       type: "udp.datagram",
-      community_id: communityId({
-        proto: UDP,
-        srcAddr: addr,
-        dstAddr: host,
-        srcPort: rport,
-        dstPort: port,
-      }),
+      community_id: id,
       proto: "udp",
       src: addr,
       sport: rport,
@@ -269,7 +294,13 @@ class MonitorImpl implements Monitor, SessionHost {
 
   subscribe(listener: EventListener, options?: SubscribeOptions): () => void {
     // Late subscribers still learn where the monitor listens.
-    for (const ev of this.#upEvents) listener(ev);
+    for (const ev of this.#upEvents) {
+      try {
+        listener(ev);
+      } catch (err) {
+        this.warn("subscriber-error", err);
+      }
+    }
     return this.hub.subscribe(listener, options);
   }
 
@@ -282,12 +313,14 @@ class MonitorImpl implements Monitor, SessionHost {
       connsOpen: this.#sessions.size,
       connsTotal: this.#connsTotal,
       connsDropped: this.#connsDropped,
+      connsPeerUnknown: this.#connsPeerUnknown,
       bytesIn: this.#bytesIn,
       bytesOut,
       datagrams: this.#datagrams,
       datagramBytes: this.#datagramBytes,
       eventsDropped: this.#eventsDropped,
       closeReasons: { ...this.#reasons },
+      warnings: { ...this.#warnings },
       topSources: this.#sources.top(10).map(({ key, count }) => ({ address: key, count })),
       topPorts: this.#ports.top(10).map(({ key, count }) => {
         const [proto, port] = key.split("/");

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { CloseReason } from "./events.ts";
+import type { CloseReason, WarningKind } from "./events.ts";
 
 /**
  * A snapshot of a monitor's counters.
@@ -28,6 +28,8 @@ export interface MonitorStats {
   readonly connsTotal: number;
   /** Connections closed at once by a limit (`conn.drop`). */
   readonly connsDropped: number;
+  /** Connections whose peer address the runtime could not read (`src: null`). */
+  readonly connsPeerUnknown: number;
   /** Bytes received from peers (TCP), exact. */
   readonly bytesIn: number;
   /** Bytes sent to peers (TCP), exact once the connection has closed. */
@@ -40,6 +42,8 @@ export interface MonitorStats {
   readonly eventsDropped: number;
   /** Closed connections by reason. */
   readonly closeReasons: Readonly<Record<CloseReason, number>>;
+  /** Faults absorbed, by kind (see `monitor.warning`). */
+  readonly warnings: Readonly<Record<WarningKind, number>>;
   /** Peers with the most connections (and datagrams), most first. */
   readonly topSources: readonly { readonly address: string; readonly count: number }[];
   /** Local ports with the most connections (and datagrams), most first. */

@@ -30,13 +30,36 @@ export interface SessionHost {
   sessionClosed(session: TcpSession, event: ConnCloseEvent): void;
   /** Counts bytes received, for live stats. */
   countIn(n: number): void;
+  /** Reports a fault the session absorbed (it never throws into the adapter). */
+  warn(kind: "handler-error", error: unknown): void;
+}
+
+/**
+ * Community ID of a TCP flow; undefined (and reported) if an address cannot be
+ * hashed, e.g. a zone-scoped IPv6 literal: a record without an ID beats a
+ * connection without a record.
+ */
+function flowId(
+  host: SessionHost,
+  srcAddr: string,
+  srcPort: number,
+  dstAddr: string,
+  dstPort: number,
+): string | undefined {
+  try {
+    return communityId({ proto: TCP, srcAddr, dstAddr, srcPort, dstPort });
+  } catch (err) {
+    host.warn("handler-error", err);
+    return undefined;
+  }
 }
 
 /** A monitored connection; it is the adapter's {@linkcode ConnHandler}. */
 export class TcpSession implements ConnHandler {
   readonly conn: Conn;
   readonly uid: string = newUid();
-  readonly communityId: string;
+  /** Undefined when the peer is unknown (or its address cannot be hashed). */
+  readonly communityId: string | undefined;
   readonly startMs: number;
   lastActive: number;
   origBytes = 0;
@@ -53,13 +76,9 @@ export class TcpSession implements ConnHandler {
     this.conn = conn;
     this.startMs = Date.now();
     this.lastActive = this.startMs;
-    this.communityId = communityId({
-      proto: TCP,
-      srcAddr: conn.remoteAddress,
-      dstAddr: conn.localAddress,
-      srcPort: conn.remotePort,
-      dstPort: conn.localPort,
-    });
+    this.communityId = conn.remoteAddress === null || conn.remotePort === null
+      ? undefined
+      : flowId(host, conn.remoteAddress, conn.remotePort, conn.localAddress, conn.localPort);
   }
 
   /** The `conn.open` event of this session. */

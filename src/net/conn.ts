@@ -63,10 +63,15 @@ export interface Conn {
   readonly localAddress: string;
   /** Local port. */
   readonly localPort: number;
-  /** Address of the peer (IPv4-mapped IPv6 normalised to IPv4). */
-  readonly remoteAddress: string;
-  /** Port of the peer. */
-  readonly remotePort: number;
+  /**
+   * Address of the peer (IPv4-mapped IPv6 normalised to IPv4), or `null` when
+   * the runtime could not read it: a peer that resets right after the
+   * handshake (`nmap -sT`) can be gone before the runtime asks the kernel
+   * (getpeername fails with ENOTCONN). Such a connection is still delivered.
+   */
+  readonly remoteAddress: string | null;
+  /** Port of the peer, or `null` when its address is unknown. */
+  readonly remotePort: number | null;
   /** Bytes handed to the kernel so far (exact, not merely queued). */
   readonly bytesWritten: number;
   /** Starts delivering events to `handler`. Call once, right after accepting. */

@@ -18,6 +18,8 @@ export interface UdpListenOptions {
   readonly hostname: string;
   /** Port to bind; 0 asks the kernel for a free one. */
   readonly port: number;
+  /** Told when the datagram callback throws (the adapter never lets it escape). */
+  readonly onWarning?: (warning: { readonly kind: "handler-error"; readonly error: Error }) => void;
 }
 
 /**

@@ -256,3 +256,46 @@ export function formatHostPort(address: string, port: number): string {
   }
   return `${address}:${port}`;
 }
+
+/**
+ * Formats 4 or 16 address bytes as text: dotted IPv4, IPv4-mapped IPv6 as
+ * IPv4 (as {@linkcode normalizeAddress} does), other IPv6 in RFC 5952's
+ * canonical form (lowercase, longest run of two or more zero groups as `::`).
+ *
+ * @example
+ * ```ts
+ * import { formatIp } from "./ip.ts";
+ *
+ * formatIp(new Uint8Array([192, 0, 2, 1])); // "192.0.2.1"
+ * formatIp(new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])); // "2001:db8::1"
+ * ```
+ *
+ * @param bytes 4 bytes (IPv4) or 16 bytes (IPv6).
+ * @returns The address text.
+ * @throws {RangeError} If `bytes` is neither 4 nor 16 bytes long.
+ */
+export function formatIp(bytes: Uint8Array): string {
+  if (bytes.byteLength === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+  if (bytes.byteLength !== 16) {
+    throw new RangeError(`Invalid address of ${bytes.byteLength} bytes: expected 4 or 16`);
+  }
+  if (isV4Mapped(bytes, 0)) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
+  let bestAt = -1;
+  let bestLen = 1; // RFC 5952 4.2.2: a single zero group is not compressed
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [bestAt, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = (g: number[]) => g.map((x) => x.toString(16)).join(":");
+  return bestAt < 0
+    ? hex(groups)
+    : `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLen))}`;
+}

@@ -24,8 +24,18 @@ export interface ConsoleWriterOptions {
   readonly print?: PrintMode;
   /** ANSI colour (default false; the CLI enables it on a TTY without NO_COLOR). */
   readonly color?: boolean;
-  /** Output (estimated bytes) that may wait before data lines are skipped; default 1 MiB. */
+  /**
+   * Output (estimated bytes) that may wait before data lines are skipped;
+   * while writes to the console fail, every line past it is dropped.
+   * Default 1 MiB.
+   */
   readonly maxPendingBytes?: number;
+  /**
+   * The console is gone for good, e.g. `EPIPE` when the reader of a pipe
+   * (`sockscope | head`) exited; `cause` is the lowercased error code. Called
+   * once; nothing is shown from then on. A CLI stops here as on SIGTERM.
+   */
+  readonly onFatal?: (error: Error, cause: string) => void;
 }
 
 const encoder = new TextEncoder();
@@ -89,7 +99,10 @@ export class ConsoleWriter {
         }
         return buffer.subarray(0, used);
       },
-      // A failing console (e.g. a closed pipe) stops showing; the log still has everything.
+      // A console that fails for a while (a full disk behind a redirect) is retried,
+      // holding at most maxPendingBytes; a closed pipe stops it and tells onFatal.
+      outageMaxBytes: this.#maxPending,
+      onFatal: options.onFatal,
     });
   }
 
@@ -105,7 +118,7 @@ export class ConsoleWriter {
 
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
-    if (this.#out.failed) return;
+    if (this.#out.stopped) return;
     const text = this.#format(event);
     if (text === "") return;
     this.#enqueue(text);
@@ -141,7 +154,7 @@ export class ConsoleWriter {
           formatHostPort(ev.host, ev.port)
         }\n`;
       case "conn.open": {
-        const label = `${formatHostPort(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
+        const label = `${peer(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
         // Data lines carry only the uid; remember the peer for them (and only then).
         if (this.#print !== "none") this.#labels.set(ev.uid, label);
         return `${time(ev.ts)} ${this.#paint(PAINT.green, "open ")}  ${label}  ${
@@ -150,11 +163,11 @@ export class ConsoleWriter {
       }
       case "conn.drop":
         return `${time(ev.ts)} ${this.#paint(PAINT.yellow, "drop ")}  ${
-          formatHostPort(ev.src, ev.sport)
+          peer(ev.src, ev.sport)
         } -> ${formatHostPort(ev.dst, ev.dport)}  ${ev.reason} (limit ${ev.limit})\n`;
       case "conn.close": {
         const label = this.#labels.get(ev.uid) ??
-          `${formatHostPort(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
+          `${peer(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
         this.#labels.delete(ev.uid);
         const color = ev.reason === "fin"
           ? PAINT.dim
@@ -183,6 +196,10 @@ export class ConsoleWriter {
         if (this.#tooFar()) return "";
         return head + this.#body(ev.data, 0);
       }
+      case "monitor.warning":
+        return `${time(ev.ts)} ${this.#paint(PAINT.red, "warn ")}  ${ev.kind}: ${
+          escapeTextLines(encoder.encode(ev.message)).join("")
+        } (kept serving; later ones are counted in the summary)\n`;
     }
   }
 
@@ -205,6 +222,11 @@ export class ConsoleWriter {
     for (const l of lines) out += gutter + l + "\n";
     return out;
   }
+}
+
+/** `host:port` of a peer, or a plain statement that the runtime could not read it. */
+function peer(address: string | null, port: number | null): string {
+  return address === null || port === null ? "(unknown peer)" : formatHostPort(address, port);
 }
 
 function pad(n: number): string {

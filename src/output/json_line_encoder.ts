@@ -70,14 +70,18 @@ export class JsonLineEncoder {
     this.#str(e.ts);
     this.#raw(`,"type":"${type}","uid":`);
     this.#str(e.uid);
-    this.#raw(',"community_id":');
-    this.#str(e.community_id);
+    if (e.community_id !== undefined) {
+      this.#raw(',"community_id":');
+      this.#str(e.community_id);
+    }
     this.#raw(',"proto":');
     this.#str(e.proto);
     this.#raw(',"src":');
-    this.#str(e.src);
+    if (e.src === null) this.#raw("null");
+    else this.#str(e.src);
     this.#raw(',"sport":');
-    this.#num(e.sport);
+    if (e.sport === null) this.#raw("null");
+    else this.#num(e.sport);
     this.#raw(',"dst":');
     this.#str(e.dst);
     this.#raw(',"dport":');

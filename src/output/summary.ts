@@ -47,6 +47,17 @@ export function formatSummary(stats: MonitorStats): string {
       }`,
     );
   }
+  if (stats.connsPeerUnknown > 0) {
+    lines.push(
+      `  unknown source: ${
+        count(stats.connsPeerUnknown, "connection")
+      } reset before the runtime could read the peer's address`,
+    );
+  }
+  const warnings = Object.entries(stats.warnings).filter(([, c]) => c > 0);
+  if (warnings.length > 0) {
+    lines.push(`  absorbed:    ${warnings.map(([k, c]) => `${k} ${n(c)}`).join(", ")}`);
+  }
   if (stats.eventsDropped > 0) {
     lines.push(`  events dropped by slow consumers: ${n(stats.eventsDropped)}`);
   }

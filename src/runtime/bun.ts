@@ -16,6 +16,8 @@ import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
 import { bunApi, type BunSocket, type BunTcpListener } from "./bun_api.ts";
 import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
+import { asError } from "./accept_errors.ts";
+import { peerNameOf } from "./peer_name.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
 
@@ -27,8 +29,8 @@ const CLOSED = 8;
 const RESET = 16;
 
 class BunConn implements Conn {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
+  readonly remoteAddress: string | null;
+  readonly remotePort: number | null;
   bytesWritten = 0;
   handler: ConnHandler | undefined = undefined;
   #local: LocalEnd;
@@ -42,8 +44,23 @@ class BunConn implements Conn {
     this.#socket = socket;
     this.#local = local ??
       { address: normalizeAddress(socket.localAddress), port: socket.localPort };
-    this.remoteAddress = normalizeAddress(socket.remoteAddress);
-    this.remotePort = socket.remotePort;
+    const remote = socket.remoteAddress;
+    if (remote !== undefined) {
+      this.remoteAddress = normalizeAddress(remote);
+      this.remotePort = socket.remotePort ?? null;
+    } else {
+      // The peer reset before Bun's getpeername(2); SO_PEERNAME still knows it.
+      const peer = peerNameOf(socket.fd ?? -1);
+      this.remoteAddress = peer?.address ?? null;
+      this.remotePort = peer?.port ?? null;
+    }
+  }
+
+  /** A handler callback threw: keep the error for `close`, and close now. */
+  threw(err: unknown): void {
+    this.#error ??= asError(err);
+    this.#queue = null;
+    this.#socket.terminate();
   }
 
   get localAddress(): string {
@@ -168,6 +185,13 @@ class BunListener implements TcpListener {
 
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
   let local: LocalEnd | undefined;
+  const warn = options.onWarning ?? (() => {});
+  // A callback never throws into Bun: the connection is closed with the error
+  // instead. (Here, not in BunConn, so that no connection carries `warn`.)
+  const threw = (conn: BunConn, err: unknown) => {
+    warn({ kind: "handler-error", error: asError(err) });
+    conn.threw(err);
+  };
   try {
     const listener = bunApi().listen<BunConn>({
       hostname: options.hostname,
@@ -176,15 +200,47 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
       exclusive: true,
       socket: {
         open(socket) {
-          const conn = new BunConn(socket, local);
-          socket.data = conn;
-          onConn(conn);
+          try {
+            const conn = new BunConn(socket, local);
+            socket.data = conn;
+            onConn(conn);
+          } catch (err) {
+            if (socket.data) threw(socket.data, err);
+            else {
+              warn({ kind: "handler-error", error: asError(err) });
+              socket.terminate();
+            }
+          }
         },
-        data: (socket, data) => socket.data.handler?.data(data),
-        drain: (socket) => socket.data.onDrain(),
-        end: (socket) => socket.data.onEnd(),
+        data(socket, data) {
+          try {
+            socket.data.handler?.data(data);
+          } catch (err) {
+            threw(socket.data, err);
+          }
+        },
+        drain(socket) {
+          try {
+            socket.data.onDrain();
+          } catch (err) {
+            threw(socket.data, err);
+          }
+        },
+        end(socket) {
+          try {
+            socket.data.onEnd();
+          } catch (err) {
+            threw(socket.data, err);
+          }
+        },
         error: (socket, error) => socket.data?.onError(error),
-        close: (socket, error) => socket.data?.onClose(error),
+        close(socket, error) {
+          try {
+            socket.data?.onClose(error);
+          } catch (err) {
+            warn({ kind: "handler-error", error: asError(err) });
+          }
+        },
       },
     });
     const bound = new BunListener(listener);

@@ -9,8 +9,11 @@
 /** A native Bun TCP socket, as used here. */
 export interface BunSocket<Data> {
   data: Data;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
+  /** Undefined when the peer reset before Bun asked for its address. */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** The socket's file descriptor (-1 once closed). */
+  readonly fd?: number;
   readonly localAddress: string;
   readonly localPort: number;
   /** Writes what the kernel takes now; returns the byte count (-1 when closed). */

@@ -15,10 +15,17 @@
 
 import type { AdapterName, RuntimeAdapter } from "../net/adapter.ts";
 import type { Conn, ConnHandler } from "../net/conn.ts";
-import type { ConnCallback, TcpListener, TcpListenOptions } from "../net/listener.ts";
+import type {
+  ConnCallback,
+  ListenerWarning,
+  TcpListener,
+  TcpListenOptions,
+} from "../net/listener.ts";
+import { DeadConn } from "../net/dead_conn.ts";
 import type { DatagramCallback, UdpListener, UdpListenOptions } from "../net/datagram.ts";
 import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
+import { AcceptBackoff, asError, isDeadConnection, isExhaustion } from "./accept_errors.ts";
 import {
   denoApi,
   type DenoDatagramConn,
@@ -32,6 +39,8 @@ const MIN_READ = 1024;
 const MAX_READ = 64 * 1024;
 const WRITE_HIGH_WATER = 64 * 1024;
 const errors = () => denoApi().errors;
+type Warn = (warning: ListenerWarning) => void;
+const ignore: Warn = () => {};
 
 class DenoConn implements Conn {
   readonly localAddress: string;
@@ -51,9 +60,11 @@ class DenoConn implements Conn {
   #queue: Uint8Array[] = [];
   #queued = 0;
   #writing = false;
+  #warn: Warn;
 
-  constructor(conn: DenoTcpConn) {
+  constructor(conn: DenoTcpConn, warn: Warn) {
     this.#conn = conn;
+    this.#warn = warn;
     const local = conn.localAddr as DenoNetAddr;
     const remote = conn.remoteAddr as DenoNetAddr;
     this.localAddress = normalizeAddress(local.hostname);
@@ -79,11 +90,19 @@ class DenoConn implements Conn {
         const n = await this.#conn.read(buf);
         if (n === null) {
           this.#readDone = true;
-          handler.end();
+          try {
+            handler.end();
+          } catch (err) {
+            return this.#handlerThrew(err);
+          }
           this.#maybeFinish();
           return;
         }
-        handler.data(buf.subarray(0, n));
+        try {
+          handler.data(buf.subarray(0, n));
+        } catch (err) {
+          return this.#handlerThrew(err);
+        }
         // Grow while reads fill the buffer; shrink back when the flow slows,
         // so an idle connection does not pin a large buffer.
         if (n === buf.byteLength && n < MAX_READ) buf = new Uint8Array(n * 4);
@@ -100,6 +119,14 @@ class DenoConn implements Conn {
       }
     }
     this.#readDone = true;
+    this.#finish();
+  }
+
+  /** A handler callback threw: report it, close, and let `close` carry the error. */
+  #handlerThrew(err: unknown): void {
+    const error = asError(err);
+    this.#error ??= error;
+    this.#warn({ kind: "handler-error", error });
     this.#finish();
   }
 
@@ -123,7 +150,13 @@ class DenoConn implements Conn {
           chunk = chunk.subarray(n);
         }
         this.#queue.shift();
-        if (this.#queued < WRITE_HIGH_WATER && this.#queue.length === 0) this.#handler?.drain?.();
+        if (this.#queued < WRITE_HIGH_WATER && this.#queue.length === 0) {
+          try {
+            this.#handler?.drain?.();
+          } catch (err) {
+            return this.#handlerThrew(err);
+          }
+        }
       }
     } catch (err) {
       if (!this.#closed) {
@@ -174,7 +207,11 @@ class DenoConn implements Conn {
     const resume = this.#paused;
     this.#paused = undefined;
     resume?.();
-    this.#handler?.close({ reset: this.#resetSeen, error: this.#error });
+    try {
+      this.#handler?.close({ reset: this.#resetSeen, error: this.#error });
+    } catch (err) {
+      this.#warn({ kind: "handler-error", error: asError(err) });
+    }
   }
 
   pause(): void {
@@ -194,9 +231,11 @@ class DenoListener implements TcpListener {
   #listener: DenoTcpListener;
   #closed = false;
   #loop: Promise<void>;
+  #warn: Warn;
 
-  constructor(listener: DenoTcpListener, onConn: ConnCallback) {
+  constructor(listener: DenoTcpListener, onConn: ConnCallback, warn: Warn) {
     this.#listener = listener;
+    this.#warn = warn;
     const addr = listener.addr as DenoNetAddr;
     this.localAddress = normalizeAddress(addr.hostname);
     this.localPort = addr.port;
@@ -204,17 +243,39 @@ class DenoListener implements TcpListener {
   }
 
   async #acceptLoop(onConn: ConnCallback): Promise<void> {
+    const backoff = new AcceptBackoff();
     while (!this.#closed) {
-      let conn: DenoTcpConn;
+      let conn: Conn;
       try {
-        conn = await this.#listener.accept();
+        conn = new DenoConn(await this.#listener.accept(), this.#warn);
+        backoff.reset();
       } catch (err) {
         if (this.#closed || err instanceof errors().BadResource) return;
-        // EMFILE and similar are transient: back off instead of spinning or dying.
-        await new Promise((r) => setTimeout(r, 50));
-        continue;
+        if (isDeadConnection(err)) {
+          // Deno reads the peer address right after accept(2) and rejects
+          // when the peer has already reset (nmap -sT): the kernel accepted a
+          // connection, so it is delivered, dead and of unknown source.
+          conn = new DeadConn(this.localAddress, this.localPort, asError(err));
+        } else {
+          // Out of descriptors (or an unknown failure): wait briefly, or
+          // accept() fails again at once and the loop spins.
+          const retryMs = backoff.delay();
+          const error = asError(err);
+          this.#warn(
+            isExhaustion(err)
+              ? { kind: "accept-exhausted", error, retryMs }
+              : { kind: "accept-error", error },
+          );
+          await new Promise((r) => setTimeout(r, retryMs));
+          continue;
+        }
       }
-      onConn(new DenoConn(conn));
+      try {
+        onConn(conn);
+      } catch (err) {
+        this.#warn({ kind: "handler-error", error: asError(err) });
+        conn.close();
+      }
     }
   }
 
@@ -237,7 +298,7 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
       port: options.port,
       transport: "tcp",
     });
-    return Promise.resolve(new DenoListener(listener, onConn));
+    return Promise.resolve(new DenoListener(listener, onConn, options.onWarning ?? ignore));
   } catch (err) {
     return Promise.reject(bindError(err, options.hostname, options.port));
   }
@@ -263,12 +324,19 @@ async function listenUdp(
   (async () => {
     const buf = new Uint8Array(65536);
     while (!closed) {
+      let data: Uint8Array;
+      let net: DenoNetAddr;
       try {
-        const [data, addr] = await sock.receive(buf);
-        const net = addr as DenoNetAddr;
-        onDatagram(data, normalizeAddress(net.hostname), net.port);
+        const [d, addr] = await sock.receive(buf);
+        [data, net] = [d, addr as DenoNetAddr];
       } catch {
         if (closed) return;
+        continue;
+      }
+      try {
+        onDatagram(data, normalizeAddress(net.hostname), net.port);
+      } catch (err) {
+        options.onWarning?.({ kind: "handler-error", error: asError(err) });
       }
     }
   })();

@@ -12,28 +12,48 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
 import type { AdapterName, RuntimeAdapter } from "../net/adapter.ts";
 import type { Conn, ConnHandler } from "../net/conn.ts";
-import type { ConnCallback, TcpListener, TcpListenOptions } from "../net/listener.ts";
+import type {
+  ConnCallback,
+  ListenerWarning,
+  TcpListener,
+  TcpListenOptions,
+} from "../net/listener.ts";
 import type { DatagramCallback, UdpListener, UdpListenOptions } from "../net/datagram.ts";
 import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
 import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
+import { asError, isExhaustion } from "./accept_errors.ts";
+import { peerNameOf } from "./peer_name.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
+type Warn = (warning: ListenerWarning) => void;
+const ignore: Warn = () => {};
 
 class NodeConn implements Conn {
   readonly localAddress: string;
   readonly localPort: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
+  readonly remoteAddress: string | null;
+  readonly remotePort: number | null;
   #socket: Socket;
+  #warn: Warn;
 
-  constructor(socket: Socket, local: LocalEnd | undefined) {
+  constructor(socket: Socket, local: LocalEnd | undefined, warn: Warn) {
     this.#socket = socket;
+    this.#warn = warn;
     // A listener bound to one address already knows the local end: skip getsockname(2).
     this.localAddress = local?.address ?? normalizeAddress(socket.localAddress ?? "");
     this.localPort = local?.port ?? socket.localPort ?? 0;
-    this.remoteAddress = normalizeAddress(socket.remoteAddress ?? "");
-    this.remotePort = socket.remotePort ?? 0;
+    const remote = socket.remoteAddress;
+    if (remote !== undefined) {
+      this.remoteAddress = normalizeAddress(remote);
+      this.remotePort = socket.remotePort ?? null;
+    } else {
+      // The peer reset before getpeername(2): only Bun can still ask the kernel.
+      const fd = (socket as Socket & { _handle?: { fd?: number } })._handle?.fd;
+      const peer = fd === undefined ? undefined : peerNameOf(fd);
+      this.remoteAddress = peer?.address ?? null;
+      this.remotePort = peer?.port ?? null;
+    }
   }
 
   get bytesWritten(): number {
@@ -44,19 +64,50 @@ class NodeConn implements Conn {
   start(handler: ConnHandler): void {
     const socket = this.#socket;
     let error: Error | undefined;
-    socket.on("data", (chunk: Uint8Array) => handler.data(chunk));
-    socket.on("end", () => handler.end());
+    // A throwing handler must not become an uncaught exception: record it as
+    // the connection's error and close.
+    const threw = (err: unknown) => {
+      error ??= asError(err);
+      this.#warn({ kind: "handler-error", error: asError(err) });
+      socket.destroy();
+    };
+    socket.on("data", (chunk: Uint8Array) => {
+      try {
+        handler.data(chunk);
+      } catch (err) {
+        threw(err);
+      }
+    });
+    socket.on("end", () => {
+      try {
+        handler.end();
+      } catch (err) {
+        threw(err);
+      }
+    });
     socket.on("error", (err: Error) => {
-      error = err;
+      error ??= err;
     });
     socket.on("close", () => {
       const code = (error as { code?: string } | undefined)?.code;
-      handler.close({
-        reset: code === "ECONNRESET",
-        error: code === "ECONNRESET" ? undefined : error,
-      });
+      try {
+        handler.close({
+          reset: code === "ECONNRESET",
+          error: code === "ECONNRESET" ? undefined : error,
+        });
+      } catch (err) {
+        this.#warn({ kind: "handler-error", error: asError(err) });
+      }
     });
-    if (handler.drain) socket.on("drain", () => handler.drain!());
+    if (handler.drain) {
+      socket.on("drain", () => {
+        try {
+          handler.drain!();
+        } catch (err) {
+          threw(err);
+        }
+      });
+    }
   }
 
   write(data: Uint8Array): boolean {
@@ -117,10 +168,15 @@ class NodeTcpListener implements TcpListener {
 
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
   let local: LocalEnd | undefined;
-  const server = createServer(
-    { allowHalfOpen: true },
-    (socket) => onConn(new NodeConn(socket, local)),
-  );
+  const warn = options.onWarning ?? ignore;
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    try {
+      onConn(new NodeConn(socket, local, warn));
+    } catch (err) {
+      warn({ kind: "handler-error", error: asError(err) });
+      socket.destroy();
+    }
+  });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => {
       server.close();
@@ -131,9 +187,17 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
       { host: options.hostname, port: options.port, backlog: options.backlog ?? 511 },
       () => {
         server.off("error", onError);
-        // Accept errors (EMFILE and friends) must not kill the process; node keeps
-        // the listening socket and retries on the next readiness event.
-        server.on("error", () => {});
+        // Accept errors must not kill the process; node keeps the listening
+        // socket and retries on the next readiness event. (On EMFILE libuv
+        // accepts and closes pending connections without telling anyone:
+        // those cannot be recorded, see docs/events.md.)
+        server.on("error", (err: Error) => {
+          warn(
+            isExhaustion(err)
+              ? { kind: "accept-exhausted", error: err, retryMs: 0 }
+              : { kind: "accept-error", error: err },
+          );
+        });
         const addr = server.address();
         if (addr === null || typeof addr === "string") {
           resolve(new NodeTcpListener(server, options.hostname, options.port));
@@ -158,10 +222,13 @@ function listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Pro
       reject(bindError(err, options.hostname, options.port));
     };
     socket.once("error", onError);
-    socket.on(
-      "message",
-      (msg: Uint8Array, rinfo) => onDatagram(msg, normalizeAddress(rinfo.address), rinfo.port),
-    );
+    socket.on("message", (msg: Uint8Array, rinfo) => {
+      try {
+        onDatagram(msg, normalizeAddress(rinfo.address), rinfo.port);
+      } catch (err) {
+        options.onWarning?.({ kind: "handler-error", error: asError(err) });
+      }
+    });
     socket.bind({ address: options.hostname, port: options.port }, () => {
       socket.off("error", onError);
       socket.on("error", () => {});

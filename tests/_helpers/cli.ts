@@ -24,15 +24,24 @@ export interface CliRun {
   stderr(): string;
   /** Resolves with the first match of `re` in stdout (or stderr with `stream`). */
   waitFor(re: RegExp, what: string, stream?: "stdout" | "stderr"): Promise<RegExpMatchArray>;
-  signal(sig: "SIGINT" | "SIGTERM"): void;
+  signal(sig: "SIGINT" | "SIGTERM" | "SIGHUP"): void;
   exited: Promise<{ code: number | null; signal: string | null }>;
   kill(): void;
 }
 
-/** Starts the CLI with `args`; the caller must await `exited` or call `kill()`. */
-export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
+/**
+ * Starts the CLI with `args`; the caller must await `exited` or call `kill()`.
+ * `prefix` runs it through another command (e.g. `unshare -n`), which must
+ * exec the CLI so that signals and the pid reach it.
+ */
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+  prefix: string[] = [],
+): CliRun & { pid: number } {
   const [cmd, pre] = cliCommand();
-  const child = spawn(cmd, [...pre, ...args], {
+  const argv = [...prefix, cmd, ...pre, ...args];
+  const child = spawn(argv[0], argv.slice(1), {
     env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -51,6 +60,7 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
     child.on("close", (code, signal) => resolve({ code, signal }))
   );
   return {
+    pid: child.pid!,
     stdout: () => out,
     stderr: () => err,
     waitFor(re, what, stream = "stdout") {

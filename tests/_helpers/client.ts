@@ -1,6 +1,7 @@
 // Test clients built on node:net, which Deno, Node and Bun all provide.
 import net from "node:net";
 import dgram from "node:dgram";
+import { spawnSync } from "node:child_process";
 
 /** A connected test client that records everything it receives. */
 export interface TestClient {
@@ -126,4 +127,29 @@ export function eventually(condition: () => boolean, ms: number, what: string): 
     ms,
     what,
   );
+}
+
+/**
+ * What `nmap -sT` does, made deterministic: `n` clients complete the
+ * handshake and reset at once (SO_LINGER 0), all while this process's event
+ * loop is blocked (a synchronous child process), so every one of them waits
+ * in the accept queue already reset before the runtime can accept it.
+ * Returns the clients' ports, in the order their handshakes completed.
+ */
+export function resetRightAfterHandshake(port: number, n: number, host = "127.0.0.1"): number[] {
+  const code = `
+    const net = require("node:net");
+    const [port, n, host] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3]];
+    const ports = [];
+    let closed = 0;
+    for (let i = 0; i < n; i++) {
+      const s = net.connect({ port, host });
+      s.on("connect", () => { ports.push(s.localPort); s.resetAndDestroy(); });
+      s.on("error", () => {});
+      s.on("close", () => { if (++closed === n) { console.log(JSON.stringify(ports)); process.exit(0); } });
+    }
+    setTimeout(() => process.exit(3), 10000);`;
+  const r = spawnSync("node", ["-e", code, String(port), String(n), host], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`reset client failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as number[];
 }

@@ -1,14 +1,23 @@
 // The listen engine, as library users drive it, on every adapter of this runtime.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { communityId, listen, type Monitor, type MonitorEvent } from "sockscope";
-import { adapters } from "../_helpers/runtimes.ts";
+import {
+  communityId,
+  type Conn,
+  listen,
+  loadAdapter,
+  type Monitor,
+  type MonitorEvent,
+  type RuntimeAdapter,
+} from "sockscope";
+import { adapters, runtime } from "../_helpers/runtimes.ts";
 import {
   concat,
   connect,
   eventually,
   hasIPv6,
   pseudoRandomBytes,
+  resetRightAfterHandshake,
   sendDatagram,
   within,
 } from "../_helpers/client.ts";
@@ -47,6 +56,55 @@ function portOf(monitor: Monitor, proto: "tcp" | "udp" = "tcp"): number {
 
 for (const adapter of adapters) {
   describe(`listen() on ${adapter}`, () => {
+    test("peers reset right after the handshake each get one open and one close, never a made-up source", async () => {
+      const monitor = await listen({ ports: [0], adapter });
+      const rec = record(monitor);
+      try {
+        const port = portOf(monitor);
+        const ports = resetRightAfterHandshake(port, 8);
+        await eventually(
+          () => rec.events.filter((e) => e.type === "conn.close").length === 8,
+          5000,
+          "8 conn.close",
+        );
+        const opens = rec.events.filter((e) => e.type === "conn.open");
+        const closes = rec.events.filter((e) => e.type === "conn.close");
+        assert.equal(opens.length, 8);
+        assert.deepEqual(
+          closes.map((e) => e.uid).sort(),
+          opens.map((e) => e.uid).sort(),
+        );
+        for (const c of closes) {
+          if (c.type !== "conn.close") continue;
+          assert.equal(c.reason, "rst");
+          assert.equal(c.dport, port);
+          assert.equal(c.orig_bytes, 0);
+          if (c.src === null) {
+            assert.equal(c.sport, null);
+            assert.equal(c.community_id, undefined, "no Community ID without a source");
+          } else {
+            assert.equal(c.src, "127.0.0.1");
+            assert.ok(ports.includes(c.sport!), `recovered port ${c.sport} is a real client's`);
+            assert.equal(
+              c.community_id,
+              communityId({
+                proto: 6,
+                srcAddr: c.src,
+                dstAddr: c.dst,
+                srcPort: c.sport!,
+                dstPort: c.dport,
+              }),
+            );
+          }
+        }
+        const unknown = closes.filter((e) => e.type === "conn.close" && e.src === null).length;
+        assert.equal(monitor.stats().connsPeerUnknown, unknown);
+        assert.equal(unknown, runtime === "bun" ? 0 : 8);
+      } finally {
+        await monitor.close();
+      }
+    });
+
     test("records a connection: open, data, close with exact counts and Community ID", async () => {
       const monitor = await listen({ ports: [0], adapter });
       const rec = record(monitor);
@@ -364,10 +422,86 @@ test("listening on :: serves IPv4 peers as plain IPv4 addresses", async (t) => {
         proto: 6,
         srcAddr: "127.0.0.1",
         dstAddr: "127.0.0.1",
-        srcPort: open.sport,
+        srcPort: open.sport!,
         dstPort: open.dport,
       }),
     );
+  } finally {
+    await monitor.close();
+  }
+});
+
+test("a throwing subscriber is counted and reported once; the others still get every event", async () => {
+  const monitor = await listen({ ports: [0] });
+  const rec = record(monitor);
+  monitor.subscribe(() => {
+    throw new Error("writer bug");
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const client = await connect(portOf(monitor));
+      client.end();
+      await within(client.ended, 5000, "server close");
+    }
+    await eventually(
+      () => rec.events.filter((e) => e.type === "conn.close").length === 3,
+      5000,
+      "3 closes",
+    );
+    const warnings = rec.events.filter((e) => e.type === "monitor.warning");
+    assert.equal(warnings.length, 1, "reported once");
+    assert.ok(warnings[0].type === "monitor.warning");
+    assert.equal(warnings[0].kind, "subscriber-error");
+    assert.equal(warnings[0].message, "writer bug");
+    // Every event after the subscriber joined threw once: 3 x (open, close) + the warning itself.
+    assert.ok(monitor.stats().warnings["subscriber-error"] >= 6);
+  } finally {
+    await monitor.close();
+  }
+});
+
+test("an address that cannot be hashed still gets its record, without a Community ID", async () => {
+  // An adapter that reports a zone-scoped peer (as a link-local IPv6 peer can look).
+  const real = await loadAdapter();
+  const scoped: RuntimeAdapter = {
+    name: real.name,
+    listenUdp: real.listenUdp,
+    listenTcp: (options, onConn) =>
+      real.listenTcp(options, (conn) => {
+        const scopedConn: Conn = {
+          remoteAddress: "fe80::1%eth0",
+          remotePort: 4242,
+          localAddress: conn.localAddress,
+          localPort: conn.localPort,
+          get bytesWritten() {
+            return conn.bytesWritten;
+          },
+          start: (handler) => conn.start(handler),
+          write: (data) => conn.write(data),
+          closeWrite: () => conn.closeWrite(),
+          close: () => conn.close(),
+          reset: () => conn.reset(),
+          pause: () => conn.pause(),
+          resume: () => conn.resume(),
+        };
+        onConn(scopedConn);
+      }),
+  };
+  const monitor = await listen({ ports: [0], adapter: scoped });
+  const rec = record(monitor);
+  try {
+    const client = await connect(portOf(monitor));
+    await client.write("hi");
+    client.end();
+    const close = await rec.waitFor((e) => e.type === "conn.close", "conn.close");
+    assert.ok(close.type === "conn.close");
+    assert.equal(close.src, "fe80::1%eth0");
+    assert.equal(close.orig_bytes, 2);
+    assert.equal(close.community_id, undefined);
+    const warning = rec.events.find((e) => e.type === "monitor.warning");
+    assert.ok(warning?.type === "monitor.warning");
+    assert.equal(warning.kind, "handler-error");
+    assert.equal(monitor.stats().warnings["handler-error"], 1);
   } finally {
     await monitor.close();
   }

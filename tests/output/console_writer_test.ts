@@ -81,12 +81,19 @@ test("the summary names totals, reasons, top sources and ports", () => {
     connsOpen: 0,
     connsTotal: 1234,
     connsDropped: 3,
+    connsPeerUnknown: 7,
     bytesIn: 3 * 1024 * 1024,
     bytesOut: 10,
     datagrams: 1,
     datagramBytes: 5,
     eventsDropped: 0,
     closeReasons: { fin: 1200, rst: 31, "idle-timeout": 0, "max-conns": 3, shutdown: 0, error: 0 },
+    warnings: {
+      "handler-error": 2,
+      "accept-exhausted": 0,
+      "accept-error": 0,
+      "subscriber-error": 0,
+    },
     topSources: [{ address: "10.0.0.1", count: 1000 }, { address: "10.0.0.2", count: 234 }],
     topPorts: [{ proto: "tcp", port: 22, count: 1234 }],
   };
@@ -98,4 +105,6 @@ test("the summary names totals, reasons, top sources and ports", () => {
   assert.match(text, /closed: +fin 1,200, rst 31, max-conns 3\n/);
   assert.match(text, /top sources: 10\.0\.0\.1 \(1,000\), 10\.0\.0\.2 \(234\)\n/);
   assert.match(text, /top ports: +tcp\/22 \(1,234\)\n/);
+  assert.match(text, /unknown source: 7 connections reset before the runtime could read/);
+  assert.match(text, /absorbed: +handler-error 2\n/);
 });

@@ -7,16 +7,18 @@ import {
   AddressNotAvailableError,
   type Conn,
   type ConnCloseInfo,
+  type ListenerWarning,
   loadAdapter,
   type RuntimeAdapter,
 } from "sockscope";
-import { adapters } from "../_helpers/runtimes.ts";
+import { adapters, runtime } from "../_helpers/runtimes.ts";
 import {
   concat,
   connect,
   eventually,
   hasIPv6,
   pseudoRandomBytes,
+  resetRightAfterHandshake,
   sendDatagram,
   within,
 } from "../_helpers/client.ts";
@@ -33,10 +35,11 @@ async function serve(
   adapter: RuntimeAdapter,
   host = "127.0.0.1",
   onAccept?: (a: Accepted) => void,
+  onWarning?: (w: ListenerWarning) => void,
 ) {
   const accepted: Accepted[] = [];
   const waiters: ((a: Accepted) => void)[] = [];
-  const listener = await adapter.listenTcp({ hostname: host, port: 0 }, (conn) => {
+  const listener = await adapter.listenTcp({ hostname: host, port: 0, onWarning }, (conn) => {
     const chunks: Uint8Array[] = [];
     let endResolve!: () => void;
     let closeResolve!: (i: ConnCloseInfo) => void;
@@ -266,6 +269,84 @@ for (const name of adapters) {
         await within(a.ended, 5000, "end");
         a.conn.closeWrite();
         await within(a.closed, 5000, "close");
+      } finally {
+        await listener.close();
+      }
+    });
+
+    test("delivers every connection reset right after the handshake (nmap -sT)", async () => {
+      const adapter = await loadAdapter(name);
+      const { listener, next } = await serve(adapter);
+      try {
+        const ports = resetRightAfterHandshake(listener.localPort, 5);
+        const got = await Promise.all(ports.map(() => next()));
+        const infos = await Promise.all(got.map((a) => within(a.closed, 5000, "close")));
+        for (const info of infos) assert.ok(info.reset || info.error, "ends as reset or error");
+        for (const a of got) {
+          assert.equal(a.conn.localPort, listener.localPort);
+          // The peer is either recovered exactly or explicitly unknown, never made up.
+          if (a.conn.remoteAddress === null) assert.equal(a.conn.remotePort, null);
+          else assert.equal(a.conn.remoteAddress, "127.0.0.1");
+        }
+        const recovered = got.map((a) => a.conn.remotePort).filter((p) => p !== null);
+        assert.deepEqual([...recovered].sort(), recovered.length ? [...ports].sort() : []);
+        // Bun can ask the kernel through SO_PEERNAME (docs/events.md); the others cannot.
+        assert.equal(recovered.length, runtime === "bun" ? ports.length : 0);
+        // Accepting goes on at once: a polite client right after is served.
+        const client = await connect(listener.localPort);
+        const a = await next();
+        assert.equal(a.conn.remotePort, client.localPort);
+        client.end();
+        await within(a.ended, 5000, "end");
+        a.conn.close();
+        await within(a.closed, 5000, "close");
+        client.socket.destroy();
+      } finally {
+        await listener.close();
+      }
+    });
+
+    test("a throwing handler closes only its connection, reported as handler-error", async () => {
+      const adapter = await loadAdapter(name);
+      const warnings: ListenerWarning[] = [];
+      let mode: "data" | "accept" | "none" = "data";
+      const closes: ConnCloseInfo[] = [];
+      const listener = await adapter.listenTcp(
+        { hostname: "127.0.0.1", port: 0, onWarning: (w) => warnings.push(w) },
+        (conn) => {
+          if (mode === "accept") throw new Error("boom in accept");
+          conn.start({
+            data: () => {
+              if (mode === "data") throw new Error("boom in data");
+            },
+            end: () => conn.closeWrite(),
+            close: (info) => closes.push(info),
+          });
+        },
+      );
+      try {
+        const first = await connect(listener.localPort);
+        await first.write("x");
+        await within(first.ended, 5000, "the failing connection is closed");
+        await eventually(() => closes.length === 1, 5000, "its close");
+        assert.equal(closes[0].error?.message, "boom in data");
+        assert.deepEqual(warnings.map((w) => [w.kind, w.error.message]), [
+          ["handler-error", "boom in data"],
+        ]);
+
+        mode = "accept";
+        const second = await connect(listener.localPort);
+        await within(second.ended, 5000, "a connection whose accept callback threw is closed");
+        await eventually(() => warnings.length === 2, 5000, "second warning");
+        assert.equal(warnings[1].error.message, "boom in accept");
+
+        mode = "none";
+        const third = await connect(listener.localPort);
+        await third.write("fine");
+        third.end();
+        await within(third.ended, 5000, "the listener still serves");
+        await eventually(() => closes.length === 2, 5000, "a clean close");
+        assert.equal(closes[1].error, undefined);
       } finally {
         await listener.close();
       }
