@@ -24,18 +24,8 @@ export interface ConsoleWriterOptions {
   readonly print?: PrintMode;
   /** ANSI colour (default false; the CLI enables it on a TTY without NO_COLOR). */
   readonly color?: boolean;
-  /**
-   * Output (estimated bytes) that may wait before data lines are skipped;
-   * while writes to the console fail, every line past it is dropped.
-   * Default 1 MiB.
-   */
+  /** Output (estimated bytes) that may wait before data lines are skipped; default 1 MiB. */
   readonly maxPendingBytes?: number;
-  /**
-   * The console is gone for good, e.g. `EPIPE` when the reader of a pipe
-   * (`sockscope | head`) exited; `cause` is the lowercased error code. Called
-   * once; nothing is shown from then on. A CLI stops here as on SIGTERM.
-   */
-  readonly onFatal?: (error: Error, cause: string) => void;
 }
 
 const encoder = new TextEncoder();
@@ -99,10 +89,7 @@ export class ConsoleWriter {
         }
         return buffer.subarray(0, used);
       },
-      // A console that fails for a while (a full disk behind a redirect) is retried,
-      // holding at most maxPendingBytes; a closed pipe stops it and tells onFatal.
-      outageMaxBytes: this.#maxPending,
-      onFatal: options.onFatal,
+      // A failing console (e.g. a closed pipe) stops showing; the log still has everything.
     });
   }
 
@@ -118,7 +105,7 @@ export class ConsoleWriter {
 
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
-    if (this.#out.stopped) return;
+    if (this.#out.failed) return;
     const text = this.#format(event);
     if (text === "") return;
     this.#enqueue(text);

@@ -211,28 +211,30 @@ test("out of file descriptors: accepting backs off, says so once, and resumes wh
     const [, port] = await run.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/, "listening line");
     // More held connections than the monitor has descriptors left.
     for (let i = 0; i < 120; i++) clients.push(await connect(Number(port)));
-    await run.waitFor(/warn +accept-exhausted: /, "the exhaustion warning");
+    // Bun raises its own descriptor limit at start (as root even past prlimit's hard
+    // limit), so there it never runs out: then nothing may be lost either.
+    const exhausts = runtime === "deno";
+    if (exhausts) await run.waitFor(/warn +accept-exhausted: /, "the exhaustion warning");
     // Free descriptors: the queued connections are accepted and recorded.
     for (const c of clients.slice(0, 60)) c.socket.destroy();
     await eventually(
-      () => (run.stdout().match(/^\S+ open  /gm) ?? []).length === 120,
+      () => (run.stdout().match(/^\S+ open {2}/gm) ?? []).length === 120,
       15000,
       "all 120 connections opened",
     );
     for (const c of clients) c.socket.destroy();
     await eventually(
-      () => (run.stdout().match(/^\S+ close  /gm) ?? []).length === 120,
+      () => (run.stdout().match(/^\S+ close {2}/gm) ?? []).length === 120,
       15000,
       "all 120 closed",
     );
     run.signal("SIGTERM");
     assert.equal((await within(run.exited, 10000, "exit")).code, 0);
-    assert.equal(
-      (run.stdout().match(/accept-exhausted/g) ?? []).length,
-      2,
-      "warned once, summed once",
-    );
-    assert.match(run.stdout(), /absorbed: +accept-exhausted \d+/);
+    if (exhausts) {
+      const said = run.stdout().match(/accept-exhausted/g) ?? [];
+      assert.equal(said.length, 2, "warned once, summed once");
+      assert.match(run.stdout(), /absorbed: +accept-exhausted \d+/);
+    }
     const events = readLog(log);
     assert.equal(events.filter((e) => e.type === "conn.open").length, 120);
     assert.equal(events.filter((e) => e.type === "conn.close").length, 120);
