@@ -79,6 +79,7 @@ export {
 
 export type { Sink } from "./src/output/sink.ts";
 export { NdjsonWriter, type NdjsonWriterOptions } from "./src/output/ndjson_writer.ts";
+export type { OutageEnd } from "./src/output/batch_writer.ts";
 export {
   ConsoleWriter,
   type ConsoleWriterOptions,

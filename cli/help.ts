@@ -25,7 +25,8 @@ Options for listen:
   -V, --version            show the version
 
 Ctrl-C (SIGINT) or SIGTERM stops accepting, closes open connections, flushes the log
-and prints a summary; a second signal exits at once.
+and prints a summary; a second signal exits at once. A closed stdout (| head) does the
+same as SIGTERM. SIGHUP reopens the --log file (log rotation: rename it, then kill -HUP).
 
 Exit codes: 0 ok, 1 runtime failure (port in use, address not available), 2 wrong flag or value.
 Events: see docs/events.md.

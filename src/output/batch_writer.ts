@@ -6,10 +6,39 @@
  * during the previous write makes one write per event (a fs-promises write
  * costs ~20 µs of CPU on Node), which was the log's main cost.
  *
+ * Why outages: a full disk or an I/O error passes, and a log that gives up at
+ * the first failed write loses everything after it. A failed batch goes back
+ * to the front of the queue and is retried with a growing delay; what does
+ * not fit meanwhile is dropped and counted by cause. Only a sink that can
+ * never work again (a closed pipe) stops the pump for good.
+ *
  * @module
  */
 
 import type { Sink } from "./sink.ts";
+import { isPermanentSinkError, sinkErrorCause } from "./sink_error.ts";
+
+/**
+ * How a write outage ended, as reported when the sink works again.
+ *
+ * @example
+ * ```ts
+ * import type { OutageEnd } from "@sockscope/sockscope";
+ * function line(end: OutageEnd): string {
+ *   return `resumed after ${end.durationMs} ms; ${end.dropped} events dropped (${end.cause})`;
+ * }
+ * ```
+ */
+export interface OutageEnd {
+  /** The cause the outage's drops were counted under (`enospc`, `eio`, ..., `error`). */
+  readonly cause: string;
+  /** The write error that started the outage. */
+  readonly error: Error;
+  /** Milliseconds from the first failed write to the write that caught up. */
+  readonly durationMs: number;
+  /** Items dropped while it lasted. */
+  readonly dropped: number;
+}
 
 /** Options of {@linkcode BatchWriter}. */
 export interface BatchWriterOptions<T> {
@@ -22,26 +51,70 @@ export interface BatchWriterOptions<T> {
    * done with it once its write resolves, before the next batch is encoded.
    */
   readonly encode: (batch: readonly T[]) => Uint8Array;
-  /** The first write error, with the number of items lost with it; later pushes are refused. */
-  readonly onError?: (error: Error, lost: number) => void;
+  /** During an outage, pending size past which pushes are refused and counted (default: no limit). */
+  readonly outageMaxBytes?: number;
+  /**
+   * Largest write (in pushed sizes) while catching up after a failure.
+   * Catching up starts with one item per write and doubles the size after
+   * each write that works, up to this: small writes use whatever space was
+   * freed, where one big write could not fit. Default 64 KiB.
+   */
+  readonly retryChunkBytes?: number;
+  /** First retry delay after a failed write (ms), doubling up to `retryMaxMs`; default 100. */
+  readonly retryMinMs?: number;
+  /** Longest retry delay (ms); default 5000. */
+  readonly retryMaxMs?: number;
+  /** A write failed and will be retried: an outage starts (once per outage). */
+  readonly onOutage?: (error: Error, cause: string) => void;
+  /** The queue held during an outage is written: the outage is over. */
+  readonly onResume?: (end: OutageEnd) => void;
+  /** The sink is gone for good (e.g. EPIPE): called once; nothing is written from then on. */
+  readonly onFatal?: (error: Error, cause: string) => void;
 }
+
+interface Outage {
+  readonly error: Error;
+  readonly cause: string;
+  readonly since: number;
+  dropped: number;
+}
+
+const DEFAULT_RETRY_CHUNK_BYTES = 64 * 1024;
+const DEFAULT_RETRY_MIN_MS = 100;
+const DEFAULT_RETRY_MAX_MS = 5000;
 
 /** Queues items and writes them to a {@linkcode Sink} in batches, off the caller's stack. */
 export class BatchWriter<T> {
   #sink: Sink;
   #options: BatchWriterOptions<T>;
   #pending: T[] = [];
+  /** The size pushed with each pending item, to put a failed batch back and to cut retry chunks. */
+  #sizes: number[] = [];
   #pendingBytes = 0;
   #pump: Promise<void> | undefined;
   /** 0: nothing scheduled; 1: a delayed write; -1: one on the next turn. */
   #scheduled = 0;
   #written = 0;
-  #failed = false;
+  #dropped = 0;
+  #droppedByCause: Record<string, number> = {};
+  #outage: Outage | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryDelay: number;
+  /** Size of the next catch-up write; 0: a single item (after a failure). */
+  #chunkBytes = 0;
+  /** Set once the sink failed for good. */
+  #fatal: { error: Error; cause: string } | undefined;
+  #closed = false;
+  /** Reopens run one after the other. */
+  #reopens: Promise<void> = Promise.resolve();
+  /** Reopens asked for and not done: no write starts meanwhile (they belong in the new file). */
+  #reopensWanted = 0;
 
   /** Creates a pump that owns `sink`. */
   constructor(sink: Sink, options: BatchWriterOptions<T>) {
     this.#sink = sink;
     this.#options = options;
+    this.#retryDelay = options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
   }
 
   /** Items waiting for a write. */
@@ -59,18 +132,59 @@ export class BatchWriter<T> {
     return this.#written;
   }
 
-  /** True once a write failed; pushes are refused from then on. */
-  get failed(): boolean {
-    return this.#failed;
+  /** Items dropped, whatever the cause. */
+  get dropped(): number {
+    return this.#dropped;
   }
 
-  /** Queues `item` (of roughly `size` bytes); returns false once the sink has failed. */
+  /** Items dropped, by cause (`queue-full`, `enospc`, `epipe`, `closed`...). */
+  get droppedByCause(): Record<string, number> {
+    return { ...this.#droppedByCause };
+  }
+
+  /** The cause of the outage under way (writes fail and are retried), else undefined. */
+  get outageCause(): string | undefined {
+    return this.#outage?.cause;
+  }
+
+  /** True once nothing more will be written: the sink failed for good, or the writer is closed. */
+  get stopped(): boolean {
+    return this.#fatal !== undefined || this.#closed;
+  }
+
+  /**
+   * Queues `item` (of roughly `size` bytes). Returns false, and counts the
+   * item as dropped, once the writer has stopped, or during an outage when
+   * `outageMaxBytes` are already waiting.
+   */
   push(item: T, size: number): boolean {
-    if (this.#failed) return false;
+    if (this.stopped) {
+      this.drop(this.#fatal?.cause ?? "closed");
+      return false;
+    }
+    const outage = this.#outage;
+    if (outage && this.#pendingBytes + size > (this.#options.outageMaxBytes ?? Infinity)) {
+      this.drop(outage.cause);
+      return false;
+    }
     this.#pending.push(item);
+    this.#sizes.push(size);
     this.#pendingBytes += size;
-    if (!this.#pump) this.#schedule(); // a running pump reschedules when it ends
+    // A running pump reschedules when it ends; during an outage the retry timer writes.
+    if (!this.#pump && !outage) this.#schedule();
     return true;
+  }
+
+  /** Counts one item the caller decided not to queue, under `cause`. */
+  drop(cause: string): void {
+    this.#count(1, cause);
+  }
+
+  #count(n: number, cause: string): void {
+    if (n === 0) return;
+    this.#dropped += n;
+    this.#droppedByCause[cause] = (this.#droppedByCause[cause] ?? 0) + n;
+    if (this.#outage) this.#outage.dropped += n;
   }
 
   #schedule(): void {
@@ -88,43 +202,205 @@ export class BatchWriter<T> {
     this.#pump ??= this.#drain(force).finally(() => {
       this.#pump = undefined;
       // What arrived during the write waits for its own batch.
-      if (this.#pending.length > 0 && this.#scheduled === 0 && !this.#failed) this.#schedule();
+      if (
+        this.#pending.length > 0 && this.#scheduled === 0 && !this.stopped && !this.#outage &&
+        this.#reopensWanted === 0
+      ) this.#schedule();
     });
     return this.#pump;
   }
 
   async #drain(force: boolean): Promise<void> {
+    // Stopped: a write scheduled before close() or a fatal error. A reopen
+    // waiting: it starts the pump again when done.
+    if (this.stopped || this.#reopensWanted > 0 || this.#pending.length === 0) return;
     const full = this.#options.fullBytes ?? Infinity;
     do {
-      const batch = this.#pending;
-      this.#pending = [];
-      this.#pendingBytes = 0;
+      const catchingUp = this.#outage !== undefined;
+      const [batch, sizes, bytes] = catchingUp ? this.#takeChunk() : this.#takeAll();
       try {
         await this.#sink.write(this.#options.encode(batch));
-        this.#written += batch.length;
       } catch (err) {
-        this.#failed = true;
-        const lost = batch.length + this.#pending.length;
-        this.#pending = [];
-        this.#pendingBytes = 0;
-        this.#options.onError?.(err instanceof Error ? err : new Error(String(err)), lost);
+        this.#failed(err instanceof Error ? err : new Error(String(err)), batch, sizes, bytes);
+        return;
       }
-    } while (this.#pending.length > 0 && !this.#failed && (force || this.#pendingBytes >= full));
+      this.#written += batch.length;
+      if (catchingUp) {
+        // Progress: the next failure starts over from the shortest delay, and
+        // the next write may be twice as large.
+        this.#retryDelay = this.#options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
+        this.#chunkBytes = Math.min(
+          this.#options.retryChunkBytes ?? DEFAULT_RETRY_CHUNK_BYTES,
+          2 * Math.max(bytes, this.#chunkBytes),
+        );
+        if (this.#pending.length === 0) this.#endOutage();
+      }
+      // During an outage, keep writing until caught up: that is what ends it.
+    } while (
+      this.#pending.length > 0 && !this.stopped && this.#reopensWanted === 0 &&
+      (force || this.#outage !== undefined || this.#pendingBytes >= full)
+    );
   }
 
-  /** Writes everything queued so far. */
+  #takeAll(): [T[], number[], number] {
+    const taken: [T[], number[], number] = [this.#pending, this.#sizes, this.#pendingBytes];
+    this.#pending = [];
+    this.#sizes = [];
+    this.#pendingBytes = 0;
+    return taken;
+  }
+
+  #takeChunk(): [T[], number[], number] {
+    const limit = this.#chunkBytes;
+    let n = 0;
+    let bytes = 0;
+    while (n < this.#sizes.length && (n === 0 || bytes + this.#sizes[n] <= limit)) {
+      bytes += this.#sizes[n++];
+    }
+    if (n === this.#pending.length) return this.#takeAll();
+    const batch = this.#pending.splice(0, n);
+    const sizes = this.#sizes.splice(0, n);
+    this.#pendingBytes -= bytes;
+    return [batch, sizes, bytes];
+  }
+
+  #failed(error: Error, batch: T[], sizes: number[], bytes: number): void {
+    const cause = sinkErrorCause(error);
+    if (isPermanentSinkError(error)) {
+      this.#fatal = { error, cause };
+      this.#outage = undefined;
+      this.#clearRetry();
+      this.#count(batch.length + this.#pending.length, cause);
+      this.#pending = [];
+      this.#sizes = [];
+      this.#pendingBytes = 0;
+      this.#options.onFatal?.(error, cause);
+      return;
+    }
+    // Back to the front, so that order is kept and nothing is lost yet. The
+    // next attempt writes a single item: it fits if any space was freed.
+    this.#chunkBytes = 0;
+    this.#pending = this.#pending.length === 0 ? batch : batch.concat(this.#pending);
+    this.#sizes = this.#sizes.length === 0 ? sizes : sizes.concat(this.#sizes);
+    this.#pendingBytes += bytes;
+    if (!this.#outage) {
+      this.#outage = { error, cause, since: Date.now(), dropped: 0 };
+      this.#retryDelay = this.#options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
+      this.#options.onOutage?.(error, cause);
+    }
+    this.#retryLater();
+  }
+
+  #endOutage(): void {
+    const outage = this.#outage;
+    if (!outage) return;
+    this.#outage = undefined;
+    this.#clearRetry();
+    this.#options.onResume?.({
+      cause: outage.cause,
+      error: outage.error,
+      durationMs: Date.now() - outage.since,
+      dropped: outage.dropped,
+    });
+  }
+
+  #retryLater(): void {
+    this.#clearRetry();
+    if (this.#closed) return; // close() makes the last attempt itself
+    const delay = this.#retryDelay;
+    this.#retryDelay = Math.min(delay * 2, this.#options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#startPump(false);
+    }, delay);
+    // Node and Bun: a retry alone does not keep a finished program alive
+    // (close() makes the last attempt). Deno's timer ids cannot be unref'd
+    // from here; there the timer lives until the outage ends or close().
+    (this.#retryTimer as { unref?: () => void }).unref?.();
+  }
+
+  #clearRetry(): void {
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  /**
+   * Writes everything queued so far. During an outage it makes one attempt
+   * and returns with what is left still queued (the retries go on), so that
+   * it never waits for a disk to be freed.
+   */
   async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#pump) await this.#startPump(true);
+    while ((this.#pending.length > 0 || this.#pump) && !this.stopped) {
+      if (this.#reopensWanted > 0) {
+        await this.#reopens; // what waits belongs in the reopened file
+        continue;
+      }
+      await this.#startPump(true);
+      if (this.#outage) return;
+    }
   }
 
-  /** Flushes; then, if `sync`, syncs the sink (errors ignored: pipes cannot sync); then closes it. */
+  /**
+   * Reopens the sink (log rotation), if it can be: the write under way ends
+   * first, then writes go to the reopened destination. During an outage the
+   * new destination is tried at once. Resolves false when the sink has
+   * nothing to reopen or the writer has stopped; rejects when reopening fails
+   * (the old destination stays in use).
+   */
+  reopen(): Promise<boolean> {
+    // Counted at once: from now on no write starts, and a pump under way stops after its write.
+    this.#reopensWanted++;
+    const run = async (): Promise<boolean> => {
+      try {
+        if (!this.#sink.reopen || this.stopped) return false;
+        while (this.#pump) await this.#pump;
+        await this.#sink.reopen();
+        return true;
+      } finally {
+        this.#reopensWanted--;
+        if (this.#reopensWanted === 0 && this.#pending.length > 0 && !this.stopped) {
+          if (this.#outage) {
+            // A fresh file may well work (the operator rotated the full one away): try it now.
+            this.#retryDelay = this.#options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
+            this.#clearRetry();
+            this.#startPump(false);
+          } else if (!this.#pump) this.#schedule();
+        }
+      }
+    };
+    const reopened = this.#reopens.then(run, run);
+    this.#reopens = reopened.then(() => undefined, () => undefined);
+    return reopened;
+  }
+
+  /**
+   * Flushes; then, if `sync`, syncs the sink (errors ignored: pipes cannot
+   * sync); then closes it. During an outage the flush is one last attempt;
+   * what it cannot write is counted as dropped under the outage's cause.
+   */
   async close(sync: boolean): Promise<void> {
+    if (this.#closed) return;
+    await this.#reopens;
+    this.#clearRetry();
     await this.flush();
-    if (sync && !this.#failed) {
+    this.#closed = true;
+    this.#clearRetry();
+    if (this.#pending.length > 0) {
+      this.#count(this.#pending.length, this.#outage?.cause ?? "closed");
+      this.#pending = [];
+      this.#sizes = [];
+      this.#pendingBytes = 0;
+    }
+    if (sync && !this.#fatal && !this.#outage) {
       try {
         await this.#sink.sync();
       } catch { /* stdout and pipes cannot be synced */ }
     }
-    await this.#sink.close();
+    try {
+      await this.#sink.close();
+    } catch (err) {
+      // A sink that already failed may fail to close as well; that is no news.
+      if (!this.#fatal && !this.#outage) throw err;
+    }
   }
 }

@@ -24,8 +24,18 @@ export interface ConsoleWriterOptions {
   readonly print?: PrintMode;
   /** ANSI colour (default false; the CLI enables it on a TTY without NO_COLOR). */
   readonly color?: boolean;
-  /** Output (estimated bytes) that may wait before data lines are skipped; default 1 MiB. */
+  /**
+   * Output (estimated bytes) that may wait before data lines are skipped;
+   * while writes to the console fail, every line past it is dropped.
+   * Default 1 MiB.
+   */
   readonly maxPendingBytes?: number;
+  /**
+   * The console is gone for good, e.g. `EPIPE` when the reader of a pipe
+   * (`sockscope | head`) exited; `cause` is the lowercased error code. Called
+   * once; nothing is shown from then on. A CLI stops here as on SIGTERM.
+   */
+  readonly onFatal?: (error: Error, cause: string) => void;
 }
 
 const encoder = new TextEncoder();
@@ -89,7 +99,10 @@ export class ConsoleWriter {
         }
         return buffer.subarray(0, used);
       },
-      // A failing console (e.g. a closed pipe) stops showing; the log still has everything.
+      // A console that fails for a while (a full disk behind a redirect) is retried,
+      // holding at most maxPendingBytes; a closed pipe stops it and tells onFatal.
+      outageMaxBytes: this.#maxPending,
+      onFatal: options.onFatal,
     });
   }
 
@@ -105,7 +118,7 @@ export class ConsoleWriter {
 
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
-    if (this.#out.failed) return;
+    if (this.#out.stopped) return;
     const text = this.#format(event);
     if (text === "") return;
     this.#enqueue(text);

@@ -8,18 +8,31 @@
 import { isDroppable, type MonitorEvent } from "../monitor/events.ts";
 import type { Sink } from "./sink.ts";
 import { JsonLineEncoder } from "./json_line_encoder.ts";
-import { BatchWriter } from "./batch_writer.ts";
+import { BatchWriter, type OutageEnd } from "./batch_writer.ts";
 
 /** Options of {@linkcode NdjsonWriter}. */
 export interface NdjsonWriterOptions {
   /**
-   * Bytes (estimated) that may wait for the sink before payload events
-   * (`conn.data`, `udp.datagram`) are dropped and counted. Lifecycle events
-   * are never dropped. Default 16 MiB.
+   * Bytes (estimated) that may wait for the sink. While the sink works,
+   * payload events (`conn.data`, `udp.datagram`) past it are dropped and
+   * counted (cause `queue-full`); lifecycle events are not. While writes
+   * fail (an outage), every event past it is dropped, counted under the
+   * outage's cause, so that memory stays bounded. Default 16 MiB.
    */
   readonly maxPendingBytes?: number;
-  /** Called once with the first write error; events after it are counted as dropped. */
-  readonly onError?: (error: Error) => void;
+  /**
+   * A write failed (e.g. `ENOSPC`): events wait, and are retried with a
+   * growing delay (100 ms doubling to 5 s); `cause` is the lowercased error
+   * code (`enospc`, `eio`...) or `error`. Called once per outage.
+   */
+  readonly onOutage?: (error: Error, cause: string) => void;
+  /** Writes work again and the events held during the outage are written. */
+  readonly onResume?: (end: OutageEnd) => void;
+  /**
+   * The sink is gone for good (`EPIPE`: the reader of a pipe went away; a
+   * closed descriptor): called once; later events are counted as dropped.
+   */
+  readonly onFatal?: (error: Error, cause: string) => void;
 }
 
 /** Lifecycle events are never dropped for speed; only a sink stalled this far behind loses them. */
@@ -31,6 +44,10 @@ const FLUSH_DELAY_MS = 20;
 
 /**
  * An NDJSON event log.
+ *
+ * The log survives its sink: a failed write leaves the file on whole lines
+ * (with the runtime's file sinks), is retried until it works, and what
+ * could not be kept meanwhile is counted by cause (`droppedByCause`).
  *
  * @example
  * ```ts
@@ -51,7 +68,6 @@ const FLUSH_DELAY_MS = 20;
 export class NdjsonWriter {
   #out: BatchWriter<MonitorEvent>;
   #maxPendingBytes: number;
-  #dropped = 0;
 
   /** Creates a writer that owns `sink`. */
   constructor(sink: Sink, options: NdjsonWriterOptions = {}) {
@@ -66,16 +82,30 @@ export class NdjsonWriter {
         for (let i = 0; i < batch.length; i++) encoder.append(batch[i]);
         return encoder.bytes();
       },
-      onError: (error, lost) => {
-        this.#dropped += lost;
-        options.onError?.(error);
-      },
+      outageMaxBytes: this.#maxPendingBytes,
+      onOutage: options.onOutage,
+      onResume: options.onResume,
+      onFatal: options.onFatal,
     });
   }
 
   /** Events dropped because the sink was too slow or failed. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#out.dropped;
+  }
+
+  /**
+   * Events dropped, by cause: `queue-full` (the sink was too slow), the
+   * lowercased error code of a failing sink (`enospc`, `eio`, `epipe`...,
+   * or `error`), `closed` (after close).
+   */
+  get droppedByCause(): Record<string, number> {
+    return this.#out.droppedByCause;
+  }
+
+  /** The cause of the write outage under way (`enospc`...), or undefined while writes work. */
+  get outageCause(): string | undefined {
+    return this.#out.outageCause;
   }
 
   /** Events written. */
@@ -87,22 +117,42 @@ export class NdjsonWriter {
   readonly handle = (event: MonitorEvent): void => {
     const out = this.#out;
     const size = estimate(event);
+    // During an outage the pump itself bounds the queue, counting by the outage's cause.
     if (
-      out.failed ||
-      (out.pendingBytes + size > this.#maxPendingBytes && isDroppable(event)) ||
-      out.pendingCount >= HARD_PENDING_EVENTS ||
-      !out.push(event, size)
+      out.outageCause === undefined &&
+      ((out.pendingBytes + size > this.#maxPendingBytes && isDroppable(event)) ||
+        out.pendingCount >= HARD_PENDING_EVENTS)
     ) {
-      this.#dropped++;
+      out.drop("queue-full");
+      return;
     }
+    out.push(event, size);
   };
 
-  /** Writes everything queued so far. */
+  /**
+   * Writes everything queued so far. During an outage it makes one attempt
+   * and returns; the events left wait for the retries.
+   */
   flush(): Promise<void> {
     return this.#out.flush();
   }
 
-  /** Flushes, syncs the sink to stable storage and closes it. */
+  /**
+   * Reopens the sink at its path (log rotation: after a rename, on SIGHUP).
+   * The write under way finishes in the old file; events keep queueing
+   * meanwhile and go to the new one. Resolves false when the sink cannot
+   * reopen (stdout) or the log is closed; rejects if opening fails, and then
+   * keeps writing to the old file.
+   */
+  reopen(): Promise<boolean> {
+    return this.#out.reopen();
+  }
+
+  /**
+   * Flushes, syncs the sink to stable storage and closes it. During an
+   * outage the flush is one last attempt; what is left is counted as
+   * dropped under the outage's cause.
+   */
   close(): Promise<void> {
     return this.#out.close(true);
   }

@@ -48,9 +48,14 @@ export interface DenoStdStream {
 /** An open file. */
 export interface DenoFile {
   write(p: Uint8Array): Promise<number>;
+  stat(): Promise<{ readonly size: number; readonly dev: number; readonly ino: number | null }>;
+  truncate(len?: number): Promise<void>;
   syncData(): Promise<void>;
   close(): void;
 }
+
+/** The signals the platform listens to. */
+export type DenoSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -72,8 +77,8 @@ export interface DenoApi {
     path: string,
     options: { append: boolean; create: boolean; write: boolean },
   ): Promise<DenoFile>;
-  addSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
-  removeSignalListener(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  addSignalListener(signal: DenoSignal, handler: () => void): void;
+  removeSignalListener(signal: DenoSignal, handler: () => void): void;
   exit(code: number): never;
 }
 

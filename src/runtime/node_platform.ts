@@ -9,12 +9,40 @@ import { open } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import type { Sink } from "../output/sink.ts";
 import type { Platform, SignalName, StdStream } from "./platform.ts";
+import { FileSink } from "./file_sink.ts";
 
-function stdStream(stream: Writable & { isTTY?: boolean }): StdStream {
+/** Exit status of a process ended by `signal`, as a shell reports it: 128 + its number. */
+const SIGNAL_STATUS: Record<SignalName, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+function stdStream(stream: Writable & { isTTY?: boolean }, name: string): StdStream {
+  // Node and Bun ignore SIGPIPE: a reader that went away (`| head`) makes a
+  // write fail with EPIPE, which reaches both the write's callback and the
+  // stream's 'error' event. Without a listener the event is thrown as an
+  // uncaught exception (a stack trace, exit 1); the callback reports it.
+  // Installed on the first write, so that merely loading the platform (e.g.
+  // importing sockscope/cli) changes nothing for a program's own stdout.
+  let broken: Error | undefined;
+  let listening = false;
   return {
     isTerminal: stream.isTTY === true,
     write: (data) =>
       new Promise<void>((resolve, reject) => {
+        if (!listening) {
+          listening = true;
+          stream.on("error", (err: Error) => {
+            broken ??= err;
+          });
+        }
+        if (stream.destroyed) {
+          // After EPIPE the stream is destroyed; later writes would say only
+          // ERR_STREAM_DESTROYED. Keep reporting the cause.
+          const code = (broken as { code?: string } | undefined)?.code === "EPIPE"
+            ? "EPIPE"
+            : "ERR_STREAM_DESTROYED";
+          const why = broken ? `: ${broken.message}` : "";
+          reject(Object.assign(new Error(`${name} is closed${why}`), { code }));
+          return;
+        }
         stream.write(data, (err) => (err ? reject(err) : resolve()));
       }),
     sync: () => Promise.resolve(),
@@ -34,21 +62,22 @@ export async function createNodePlatform(): Promise<Platform> {
     runtimeVersion: isBun ? String(process.versions.bun) : process.versions.node,
     args: process.argv.slice(2),
     env: (name) => process.env[name],
-    stdout: stdStream(process.stdout),
-    stderr: stdStream(process.stderr),
-    async openAppend(path): Promise<Sink> {
-      const file = await open(path, "a");
-      return {
-        write: async (data) => {
-          let offset = 0;
-          while (offset < data.byteLength) {
-            const { bytesWritten } = await file.write(data, offset, data.byteLength - offset);
-            offset += bytesWritten;
-          }
-        },
-        sync: () => file.sync(),
-        close: () => file.close(),
-      };
+    stdout: stdStream(process.stdout, "stdout"),
+    stderr: stdStream(process.stderr, "stderr"),
+    openAppend(path): Promise<Sink> {
+      return FileSink.open(async () => {
+        const file = await open(path, "a");
+        return {
+          write: async (data) => (await file.write(data, 0, data.byteLength)).bytesWritten,
+          stat: async () => {
+            const st = await file.stat();
+            return { size: st.size, id: `${st.dev}:${st.ino}` };
+          },
+          truncate: (length) => file.truncate(length),
+          sync: () => file.sync(),
+          close: () => file.close(),
+        };
+      });
     },
     onSignal(signal: SignalName, fn) {
       process.on(signal, fn);
@@ -61,7 +90,7 @@ export async function createNodePlatform(): Promise<Platform> {
       // signal does not wait for anything.
       process.removeAllListeners(signal);
       process.kill(process.pid, signal);
-      return process.exit(signal === "SIGINT" ? 130 : 143);
+      return process.exit(SIGNAL_STATUS[signal]);
     },
     isMain(meta) {
       const main = (meta as ImportMeta & { main?: boolean }).main;

@@ -9,14 +9,21 @@
 import type { Sink } from "../output/sink.ts";
 import { detectRuntime, type RuntimeName } from "./detect.ts";
 
-/** A standard stream: a {@linkcode Sink} that knows whether it is a terminal. */
+/**
+ * A standard stream: a {@linkcode Sink} that knows whether it is a terminal.
+ * When its reader goes away (`| head`), writes reject with an error whose
+ * `code` is `EPIPE`, on every runtime, and nothing is thrown elsewhere.
+ */
 export interface StdStream extends Sink {
   /** True when the stream is a terminal (colour and width make sense). */
   readonly isTerminal: boolean;
 }
 
-/** Signals the CLI reacts to. */
-export type SignalName = "SIGINT" | "SIGTERM";
+/**
+ * Signals the CLI reacts to: SIGINT and SIGTERM stop it, SIGHUP reopens its
+ * log files (log rotation).
+ */
+export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP";
 
 /**
  * The services of the running process.
@@ -41,9 +48,15 @@ export interface Platform {
   readonly stdout: StdStream;
   /** Standard error. */
   readonly stderr: StdStream;
-  /** Opens `path` for appending, creating it if needed. */
+  /**
+   * Opens `path` for appending, creating it if needed. A write that fails
+   * part-way cuts off what it wrote; `reopen()` opens the path again.
+   */
   openAppend(path: string): Promise<Sink>;
-  /** Calls `fn` on each delivery of `signal`; returns a function that stops listening. */
+  /**
+   * Calls `fn` on each delivery of `signal` (which then no longer has its
+   * default effect); returns a function that stops listening.
+   */
   onSignal(signal: SignalName, fn: () => void): () => void;
   /** Ends the process now. */
   exit(code: number): never;

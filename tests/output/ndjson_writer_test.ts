@@ -1,5 +1,6 @@
 // The NDJSON log: one JSON object per line, in order, base64 payloads, and
 // under a stalled sink it drops payload events (counted) but never lifecycle ones.
+// Failing sinks (outages, EPIPE): tests/output/write_outage_test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type MonitorEvent, NdjsonWriter, type Sink } from "sockscope";
@@ -111,20 +112,24 @@ test("a stalled sink drops payload events beyond the budget, counts them, and ke
   const data = events.filter((e) => e.type === "conn.data").length;
   assert.ok(data > 0 && data < N, `some data events kept (${data})`);
   assert.equal(log.dropped, N - data);
+  assert.deepEqual(log.droppedByCause, { "queue-full": N - data });
 });
 
-test("a failing sink reports the error once and counts what it could not write", async () => {
-  const errors: Error[] = [];
+test("a sink gone for good (EPIPE) reports it once and counts what it could not write", async () => {
+  const fatal: string[] = [];
   const sink: Sink = {
-    write: () => Promise.reject(new Error("disk full")),
+    write: () => Promise.reject(Object.assign(new Error("broken pipe"), { code: "EPIPE" })),
     sync: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-  const log = new NdjsonWriter(sink, { onError: (e) => errors.push(e) });
+  const log = new NdjsonWriter(sink, {
+    onFatal: (e, cause) => fatal.push(`${cause}: ${e.message}`),
+  });
   log.handle({ ts, type: "conn.open", ...flow });
   await log.flush();
   log.handle({ ts, type: "conn.open", ...flow });
   await log.close();
-  assert.deepEqual(errors.map((e) => e.message), ["disk full"]);
+  assert.deepEqual(fatal, ["epipe: broken pipe"]);
   assert.equal(log.dropped, 2);
+  assert.deepEqual(log.droppedByCause, { epipe: 2 });
 });
