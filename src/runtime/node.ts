@@ -67,8 +67,9 @@ class NodeConn implements Conn {
     // A throwing handler must not become an uncaught exception: record it as
     // the connection's error and close.
     const threw = (err: unknown) => {
-      error ??= asError(err);
-      this.#warn({ kind: "handler-error", error: asError(err) });
+      const failure = asError(err);
+      error ??= failure;
+      this.#warn({ kind: "handler-error", error: failure });
       socket.destroy();
     };
     socket.on("data", (chunk: Uint8Array) => {
