@@ -42,7 +42,14 @@ def wait_listening(port, proc, timeout=20):
     raise RuntimeError("server did not start listening")
 
 
+def passive_opens():
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Tcp:")]
+    return int(rows[1][rows[0].index("PassiveOpens")])
+
+
 def run_one(argv, port, gen, secs, conc):
+    before = passive_opens()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         wait_listening(port, proc)
@@ -51,7 +58,9 @@ def run_one(argv, port, gen, secs, conc):
         m = dict(re.findall(r"(\w+)=([\d.]+)", out))
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-        return {k: float(v) for k, v in m.items()}
+        res = {k: float(v) for k, v in m.items()}
+        res["kernel_accepted"] = passive_opens() - before
+        return res
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -68,9 +77,10 @@ def check_log(path, sample):
                 unknown += e["src"] is None
             elif e["type"] == "conn.close":
                 closes += 1
-    done = int(sample["rst"] + sample["fin"])
-    return {"opens": opens, "closes": closes, "unknown_src": unknown, "client_completed": done,
-            "ok": opens == closes and opens >= done}
+    kernel = int(sample["kernel_accepted"])
+    return {"opens": opens, "closes": closes, "unknown_src": unknown, "kernel_accepted": kernel,
+            "client_completed": int(sample["rst"] + sample["fin"]),
+            "ok": opens == closes == kernel}
 
 
 def main():

@@ -17,6 +17,7 @@ import { bindError } from "./bind_error.ts";
 import { bunApi, type BunSocket, type BunTcpListener } from "./bun_api.ts";
 import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
 import { asError } from "./accept_errors.ts";
+import { drainAcceptQueue } from "./accept_drain.ts";
 import { peerNameOf } from "./peer_name.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
@@ -170,21 +171,29 @@ class BunListener implements TcpListener {
   readonly localAddress: string;
   readonly localPort: number;
   #listener: BunTcpListener;
+  #accepted: () => number;
+  #closing: Promise<void> | undefined;
 
-  constructor(listener: BunTcpListener) {
+  constructor(listener: BunTcpListener, accepted: () => number) {
     this.#listener = listener;
+    this.#accepted = accepted;
     this.localAddress = normalizeAddress(listener.hostname);
     this.localPort = listener.port;
   }
 
   close(): Promise<void> {
-    this.#listener.stop(false);
-    return Promise.resolve();
+    this.#closing ??= (async () => {
+      // Take what the kernel already queued, or closing resets it unrecorded.
+      await drainAcceptQueue(this.#accepted);
+      this.#listener.stop(false);
+    })();
+    return this.#closing;
   }
 }
 
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
   let local: LocalEnd | undefined;
+  let accepted = 0;
   const warn = options.onWarning ?? (() => {});
   // A callback never throws into Bun: the connection is closed with the error
   // instead. (Here, not in BunConn, so that no connection carries `warn`.)
@@ -200,6 +209,7 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
       exclusive: true,
       socket: {
         open(socket) {
+          accepted++;
           try {
             const conn = new BunConn(socket, local);
             socket.data = conn;
@@ -243,7 +253,7 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
         },
       },
     });
-    const bound = new BunListener(listener);
+    const bound = new BunListener(listener, () => accepted);
     local = sharedLocalEnd(options.hostname, bound.localAddress, bound.localPort);
     return Promise.resolve(bound);
   } catch (err) {

@@ -25,6 +25,7 @@ import { DeadConn } from "../net/dead_conn.ts";
 import type { DatagramCallback, UdpListener, UdpListenOptions } from "../net/datagram.ts";
 import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
+import { drainAcceptQueue } from "./accept_drain.ts";
 import { AcceptBackoff, asError, isDeadConnection, isExhaustion } from "./accept_errors.ts";
 import {
   denoApi,
@@ -230,6 +231,8 @@ class DenoListener implements TcpListener {
   readonly localPort: number;
   #listener: DenoTcpListener;
   #closed = false;
+  #closing: Promise<void> | undefined;
+  #accepted = 0;
   #loop: Promise<void>;
   #warn: Warn;
 
@@ -248,6 +251,7 @@ class DenoListener implements TcpListener {
       let conn: Conn;
       try {
         conn = new DenoConn(await this.#listener.accept(), this.#warn);
+        this.#accepted++;
         backoff.reset();
       } catch (err) {
         if (this.#closed || err instanceof errors().BadResource) return;
@@ -256,6 +260,7 @@ class DenoListener implements TcpListener {
           // when the peer has already reset (nmap -sT): the kernel accepted a
           // connection, so it is delivered, dead and of unknown source.
           conn = new DeadConn(this.localAddress, this.localPort, asError(err));
+          this.#accepted++;
         } else {
           // Out of descriptors (or an unknown failure): wait briefly, or
           // accept() fails again at once and the loop spins.
@@ -280,14 +285,17 @@ class DenoListener implements TcpListener {
   }
 
   close(): Promise<void> {
-    if (!this.#closed) {
+    this.#closing ??= (async () => {
+      // Take what the kernel already queued, or closing resets it unrecorded.
+      await drainAcceptQueue(() => this.#accepted);
       this.#closed = true;
       try {
         this.#listener.close();
       } catch { /* already closed */ }
-    }
-    // Deno releases the socket when the pending accept() settles.
-    return this.#loop;
+      // Deno releases the socket when the pending accept() settles.
+      await this.#loop;
+    })();
+    return this.#closing;
   }
 }
 

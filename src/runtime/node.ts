@@ -23,6 +23,7 @@ import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
 import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
 import { asError, isExhaustion } from "./accept_errors.ts";
+import { drainAcceptQueue } from "./accept_drain.ts";
 import { peerNameOf } from "./peer_name.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
@@ -152,25 +153,35 @@ class NodeTcpListener implements TcpListener {
   readonly localAddress: string;
   readonly localPort: number;
   #server: Server;
+  #accepted: () => number;
+  #closing: Promise<void> | undefined;
 
-  constructor(server: Server, localAddress: string, localPort: number) {
+  constructor(server: Server, localAddress: string, localPort: number, accepted: () => number) {
     this.#server = server;
     this.localAddress = localAddress;
     this.localPort = localPort;
+    this.#accepted = accepted;
   }
 
   close(): Promise<void> {
-    if (this.#server.listening) this.#server.close();
-    // libuv closes the listening handle on the next loop turn; the server's
-    // 'close' event would wait for every connection, so do not use it.
-    return new Promise((resolve) => setTimeout(resolve, 0));
+    this.#closing ??= (async () => {
+      // Take what the kernel already queued, or closing resets it unrecorded.
+      await drainAcceptQueue(this.#accepted);
+      if (this.#server.listening) this.#server.close();
+      // libuv closes the listening handle on the next loop turn; the server's
+      // 'close' event would wait for every connection, so do not use it.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    })();
+    return this.#closing;
   }
 }
 
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
   let local: LocalEnd | undefined;
+  let accepted = 0;
   const warn = options.onWarning ?? ignore;
   const server = createServer({ allowHalfOpen: true }, (socket) => {
+    accepted++;
     try {
       onConn(new NodeConn(socket, local, warn));
     } catch (err) {
@@ -201,11 +212,11 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
         });
         const addr = server.address();
         if (addr === null || typeof addr === "string") {
-          resolve(new NodeTcpListener(server, options.hostname, options.port));
+          resolve(new NodeTcpListener(server, options.hostname, options.port, () => accepted));
         } else {
           const address = normalizeAddress(addr.address);
           local = sharedLocalEnd(options.hostname, address, addr.port);
-          resolve(new NodeTcpListener(server, address, addr.port));
+          resolve(new NodeTcpListener(server, address, addr.port, () => accepted));
         }
       },
     );

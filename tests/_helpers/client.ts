@@ -137,19 +137,44 @@ export function eventually(condition: () => boolean, ms: number, what: string): 
  * Returns the clients' ports, in the order their handshakes completed.
  */
 export function resetRightAfterHandshake(port: number, n: number, host = "127.0.0.1"): number[] {
+  return handshakesWhileBlocked(port, n, host, "reset");
+}
+
+/**
+ * `n` clients complete the handshake and half-close (FIN) at once, while this
+ * process's event loop is blocked: on return all `n` wait in the kernel's
+ * accept queue, none accepted by this process yet. Returns the clients' ports.
+ */
+export function finRightAfterHandshake(port: number, n: number, host = "127.0.0.1"): number[] {
+  return handshakesWhileBlocked(port, n, host, "fin");
+}
+
+function handshakesWhileBlocked(
+  port: number,
+  n: number,
+  host: string,
+  how: "reset" | "fin",
+): number[] {
   const code = `
     const net = require("node:net");
-    const [port, n, host] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3]];
+    const [port, n, host, how] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3], process.argv[4]];
     const ports = [];
-    let closed = 0;
+    let done = 0;
+    const finish = () => { if (++done === n) { console.log(JSON.stringify(ports)); process.exit(0); } };
     for (let i = 0; i < n; i++) {
-      const s = net.connect({ port, host });
-      s.on("connect", () => { ports.push(s.localPort); s.resetAndDestroy(); });
+      const s = net.connect({ port, host, allowHalfOpen: true });
+      s.on("connect", () => {
+        ports.push(s.localPort);
+        if (how === "reset") s.resetAndDestroy();
+        else { s.end(); finish(); }
+      });
       s.on("error", () => {});
-      s.on("close", () => { if (++closed === n) { console.log(JSON.stringify(ports)); process.exit(0); } });
+      if (how === "reset") s.on("close", finish);
     }
     setTimeout(() => process.exit(3), 10000);`;
-  const r = spawnSync("node", ["-e", code, String(port), String(n), host], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`reset client failed (${r.status}): ${r.stderr}`);
+  const r = spawnSync("node", ["-e", code, String(port), String(n), host, how], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`${how} client failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as number[];
 }

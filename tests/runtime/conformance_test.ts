@@ -16,6 +16,7 @@ import {
   concat,
   connect,
   eventually,
+  finRightAfterHandshake,
   hasIPv6,
   pseudoRandomBytes,
   resetRightAfterHandshake,
@@ -303,6 +304,25 @@ for (const name of adapters) {
         client.socket.destroy();
       } finally {
         await listener.close();
+      }
+    });
+
+    test("close() first accepts what already waits in the kernel's accept queue", async () => {
+      const adapter = await loadAdapter(name);
+      const seen: Accepted[] = [];
+      const { listener } = await serve(adapter, "127.0.0.1", (a) => seen.push(a));
+      // The kernel completed these handshakes; closing the listening socket
+      // would reset them unrecorded (a monitor stopped under load lost the
+      // tail of its backlog), so close() must take them first.
+      const ports = finRightAfterHandshake(listener.localPort, 20);
+      await listener.close();
+      try {
+        await eventually(() => seen.length === ports.length, 5000, "the queued connections");
+        assert.deepEqual(seen.map((a) => a.conn.remotePort).sort(), [...ports].sort());
+        await Promise.all(seen.map((a) => within(a.ended, 5000, "end")));
+      } finally {
+        for (const a of seen) a.conn.close();
+        await Promise.all(seen.map((a) => within(a.closed, 5000, "close")));
       }
     });
 

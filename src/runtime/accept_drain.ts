@@ -1,0 +1,30 @@
+/**
+ * Closing a listening socket makes the kernel reset every connection still
+ * waiting in its accept queue: handshakes it completed that the monitor would
+ * never record. Before closing, adapters keep accepting until the queue is
+ * found empty, bounded in time for a peer that keeps connecting.
+ *
+ * @module
+ */
+
+/** How long without a new accept means the queue is empty (ms). */
+const IDLE_MS = 3;
+/** Longest drain, so a flood cannot hold a shutdown open (ms). */
+const MAX_MS = 250;
+
+/**
+ * Resolves once `accepted()` (a count of accepted connections) has not grown
+ * for one idle interval, or after the bound. An accept for a queued
+ * connection completes within one event-loop turn; a quiet interval of a few
+ * milliseconds therefore means nothing is left in the queue.
+ */
+export async function drainAcceptQueue(accepted: () => number): Promise<void> {
+  const deadline = Date.now() + MAX_MS;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const now = accepted();
+    if (now === last) return;
+    last = now;
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  }
+}
