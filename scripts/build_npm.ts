@@ -30,7 +30,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "npm");
+// SOCKSCOPE_NPM_OUT builds elsewhere (a scratch build that leaves npm/ alone).
+const out = Deno.env.get("SOCKSCOPE_NPM_OUT") ?? join(root, "npm");
 const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
 
 rmSync(out, { recursive: true, force: true });
@@ -43,10 +44,14 @@ if (!existsSync(tsc)) {
   );
   Deno.exit(1);
 }
-execFileSync(tsc, ["-p", join(root, "scripts", "tsconfig.npm.json")], {
-  stdio: "inherit",
-  cwd: root,
-});
+execFileSync(
+  tsc,
+  ["-p", join(root, "scripts", "tsconfig.npm.json"), "--outDir", join(out, "esm")],
+  {
+    stdio: "inherit",
+    cwd: root,
+  },
+);
 
 // Declaration files keep the `.ts` specifiers of the sources; consumers need `.js`.
 function walk(dir: string): string[] {

@@ -57,11 +57,12 @@ export interface FlowFields {
    * never computed from a made-up address).
    */
   readonly community_id?: string;
-  /** Always `tcp` for connections. */
-  readonly proto: "tcp";
+  /** `tcp` for connections; `udp` for UDP flows (datagrams grouped by 5-tuple). */
+  readonly proto: Proto;
   /**
    * Peer address; `null` when the runtime could not read it (the peer reset
-   * the connection before it was accepted, as `nmap -sT` does).
+   * the connection before it was accepted, as `nmap -sT` does). Never null
+   * for UDP.
    */
   readonly src: string | null;
   /** Peer port; `null` with an unknown `src`. */
@@ -135,7 +136,52 @@ export interface ConnCloseEvent extends FlowFields {
   readonly resp_bytes: number;
   /** The socket error message when `reason` is `error`. */
   readonly error?: string;
+  /** ISO-8601 time the connection was accepted (the flow's start; `ts` is its end). */
+  readonly start: string;
+  /**
+   * How the originator (the peer that connected) ended its sending: `fin`
+   * (it half-closed or closed), `rst` (it reset), or `null` (neither was
+   * seen before the record: the other side or sockscope ended first).
+   */
+  readonly orig_end: SideEnd;
+  /**
+   * How the responder ended its sending: in listen mode the responder is
+   * sockscope itself (`fin` when it closed its side, `rst` when it reset);
+   * in tap mode it is the upstream service. `null` when it never did (an
+   * upstream that was never reached).
+   */
+  readonly resp_end: SideEnd;
+  /** Which side ended first; `null` when neither ended before the record. */
+  readonly first_end: Direction | null;
+  /** Milliseconds from accept to the first byte from the originator; absent when none came. */
+  readonly orig_first_ms?: number;
+  /** Milliseconds from accept to the first byte towards the originator; absent when none went. */
+  readonly resp_first_ms?: number;
+  /** Datagrams from the originator (UDP flows only: sockets do not see TCP segments). */
+  readonly orig_pkts?: number;
+  /** Datagrams to the originator (UDP flows only). */
+  readonly resp_pkts?: number;
+  /** Tap mode: the upstream's address. */
+  readonly upstream_addr?: string;
+  /** Tap mode: the upstream's port. */
+  readonly upstream_port?: number;
+  /** Tap mode: the local port of the connection to the upstream, once connected. */
+  readonly upstream_sport?: number;
+  /** Tap mode: milliseconds from accept until the upstream connection was established. */
+  readonly upstream_connect_ms?: number;
+  /** Tap mode: why the upstream could not be reached; the client was then closed. */
+  readonly upstream_error?: UpstreamError;
 }
+
+/** How one side of a connection ended its sending. */
+export type SideEnd = "fin" | "rst" | null;
+
+/**
+ * Why a tap could not reach its upstream: `refused` (RST to the SYN),
+ * `unreachable` (no route, host or network unreachable), `timeout` (no
+ * answer within the connect timeout), `error` (anything else).
+ */
+export type UpstreamError = "refused" | "unreachable" | "timeout" | "error";
 
 /**
  * A connection was refused service by a limit: it is closed at once, and its
@@ -170,6 +216,10 @@ export interface UdpDatagramEvent {
   readonly ts: string;
   /** Event type. */
   readonly type: "udp.datagram";
+  /** The UDP flow (5-tuple) this datagram belongs to: the `uid` of its `conn.open`/`conn.close`. */
+  readonly uid: string;
+  /** Who sent it: `orig` from the remote peer, `resp` from sockscope's side. */
+  readonly dir: Direction;
   /** Community ID v1 of the 5-tuple (absent only if an address cannot be hashed). */
   readonly community_id?: string;
   /** Always `udp`. */

@@ -10,7 +10,6 @@ import type { Conn } from "../net/conn.ts";
 import type { TcpListener } from "../net/listener.ts";
 import type { UdpListener } from "../net/datagram.ts";
 import { loadAdapter } from "../runtime/detect.ts";
-import { communityId } from "../format/community_id.ts";
 import { isoTimestamp } from "../format/timestamp.ts";
 import { EventHub, type EventListener, type SubscribeOptions } from "./event_hub.ts";
 import { DEFAULT_QUEUE_LIMIT, EventQueue } from "./event_queue.ts";
@@ -26,8 +25,8 @@ import { type ListenOptions, type ResolvedListenOptions, resolveListenOptions } 
 import type { MonitorStats } from "./stats.ts";
 import { type SessionHost, TcpSession } from "./tcp_session.ts";
 import { TopCounter } from "./top_counter.ts";
+import { UdpFlows } from "./udp_flows.ts";
 
-const UDP = 17;
 /** How long `close()` waits for the runtime to report closed connections before recording them itself. */
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -112,10 +111,16 @@ class MonitorImpl implements Monitor, SessionHost {
   };
   #sources = new TopCounter<string>(1024);
   #ports = new TopCounter<string>(1024);
+  #udpFlows: UdpFlows;
+  #udpSweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ResolvedListenOptions, adapter: RuntimeAdapter) {
     this.#options = options;
     this.#adapter = adapter;
+    this.#udpFlows = new UdpFlows({
+      emitFlow: (ev) => this.hub.emit(ev),
+      warn: (kind, err) => this.warn(kind, err),
+    }, options.udpTimeout);
     this.captureBytes = options.captureBytes;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
@@ -150,6 +155,10 @@ class MonitorImpl implements Monitor, SessionHost {
     if (this.#options.idleTimeout > 0) {
       const every = Math.min(1000, Math.max(10, Math.floor(this.#options.idleTimeout / 4)));
       this.#sweeper = setInterval(() => this.#sweep(), every);
+    }
+    if (this.#udp.length > 0) {
+      const every = Math.min(1000, Math.max(10, Math.floor(this.#options.udpTimeout / 4)));
+      this.#udpSweeper = setInterval(() => this.#udpFlows.sweep(), every);
     }
   }
 
@@ -237,18 +246,15 @@ class MonitorImpl implements Monitor, SessionHost {
     this.#datagramBytes += data.byteLength;
     this.#sources.add(addr);
     this.#ports.add(`udp/${port}`);
+    const flow = this.#udpFlows.received(addr, rport, host, port, data.byteLength);
     if (!this.hub.active) return;
     const take = Math.min(data.byteLength, this.captureBytes);
-    let id: string | undefined;
-    try {
-      id = communityId({ proto: UDP, srcAddr: addr, dstAddr: host, srcPort: rport, dstPort: port });
-    } catch (err) {
-      this.warn("handler-error", err); // an address that cannot be hashed: record without an ID
-    }
     const ev: UdpDatagramEvent = {
-      ts: isoTimestamp(Date.now()),
+      ts: isoTimestamp(flow.lastMs),
       type: "udp.datagram",
-      community_id: id,
+      uid: flow.uid,
+      dir: "orig",
+      community_id: flow.communityId,
       proto: "udp",
       src: addr,
       sport: rport,
@@ -338,6 +344,8 @@ class MonitorImpl implements Monitor, SessionHost {
     const released = Promise.all(this.#tcp.map((l) => l.close()));
     for (const u of this.#udp) u.close();
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    if (this.#udpSweeper !== undefined) clearInterval(this.#udpSweeper);
+    this.#udpFlows.closeAll();
     if (this.#sessions.size > 0) {
       const all = new Promise<void>((resolve) => (this.#allClosed = resolve));
       for (const s of [...this.#sessions]) s.closeFor("shutdown");

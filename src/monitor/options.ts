@@ -36,6 +36,8 @@ export interface ListenOptions {
   readonly maxConns?: number;
   /** Milliseconds without a byte either way before a connection is closed; 0 = never (default). */
   readonly idleTimeout?: number;
+  /** Milliseconds without a datagram before a UDP flow ends (default 60,000, Zeek's). */
+  readonly udpTimeout?: number;
   /** Bytes (or UTF-8 text) sent to every new connection. */
   readonly banner?: Uint8Array | string;
   /** Bytes kept of each direction per connection for `conn.data` events (default 4096). */
@@ -58,6 +60,8 @@ export interface ResolvedListenOptions {
   readonly maxConns: number;
   /** Idle timeout in ms, 0 = off. */
   readonly idleTimeout: number;
+  /** UDP flow inactivity timeout in ms. */
+  readonly udpTimeout: number;
   /** Banner bytes (empty = none). */
   readonly banner: Uint8Array;
   /** Capture window per direction. */
@@ -131,6 +135,12 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
       `Invalid idleTimeout ${JSON.stringify(idleTimeout)}: expected milliseconds >= 0`,
     );
   }
+  const udpTimeout = options.udpTimeout ?? 60_000;
+  if (typeof udpTimeout !== "number" || !Number.isFinite(udpTimeout) || udpTimeout <= 0) {
+    throw new RangeError(
+      `Invalid udpTimeout ${JSON.stringify(udpTimeout)}: expected milliseconds > 0`,
+    );
+  }
   let banner: Uint8Array;
   if (options.banner === undefined) banner = new Uint8Array(0);
   else if (typeof options.banner === "string") banner = new TextEncoder().encode(options.banner);
@@ -142,6 +152,7 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
     udpPorts,
     maxConns: integer(options.maxConns, "maxConns", 1, 10_000),
     idleTimeout,
+    udpTimeout,
     banner,
     captureBytes: integer(options.captureBytes, "captureBytes", 0, DEFAULT_CAPTURE_BYTES),
     backlog: integer(options.backlog, "backlog", 1, 511),

@@ -14,6 +14,7 @@ import type {
   ConnDataEvent,
   ConnOpenEvent,
   Direction,
+  SideEnd,
 } from "./events.ts";
 import type { EventHub } from "./event_hub.ts";
 import { newUid } from "./uid.ts";
@@ -70,6 +71,11 @@ export class TcpSession implements ConnHandler {
   #host: SessionHost;
   #respCaptured = 0;
   #closed = false;
+  #origEnd: SideEnd = null;
+  #respEnd: SideEnd = null;
+  #firstEnd: Direction | null = null;
+  #origFirstMs: number | undefined;
+  #respFirstMs: number | undefined;
 
   constructor(host: SessionHost, conn: Conn) {
     this.#host = host;
@@ -100,6 +106,7 @@ export class TcpSession implements ConnHandler {
   /** Sends bytes to the peer and captures them as `resp`. */
   send(data: Uint8Array): void {
     if (data.byteLength === 0) return;
+    this.#respFirstMs ??= Date.now() - this.startMs;
     this.#capture("resp", this.#respCaptured, data);
     this.#respCaptured += data.byteLength;
     this.conn.write(data);
@@ -110,6 +117,7 @@ export class TcpSession implements ConnHandler {
     const offset = this.origBytes;
     this.origBytes = offset + n;
     this.lastActive = Date.now();
+    if (offset === 0) this.#origFirstMs = this.lastActive - this.startMs;
     this.#host.countIn(n);
     if (offset < this.#host.captureBytes) this.#capture("orig", offset, chunk);
   }
@@ -133,8 +141,22 @@ export class TcpSession implements ConnHandler {
   }
 
   end(): void {
+    this.#ended("orig", "fin");
     // Sink semantics: the peer is done sending, so finish our side too.
+    this.#ended("resp", "fin");
     this.conn.closeWrite();
+  }
+
+  /** Notes how a side ended; the first to end is remembered. */
+  #ended(side: Direction, how: "fin" | "rst"): void {
+    if (side === "orig") {
+      if (this.#origEnd === "rst") return;
+      this.#origEnd = how;
+    } else {
+      if (this.#respEnd === "rst") return;
+      this.#respEnd = how;
+    }
+    this.#firstEnd ??= side;
   }
 
   close(info: ConnCloseInfo): void {
@@ -142,6 +164,7 @@ export class TcpSession implements ConnHandler {
     this.#closed = true;
     const reason: CloseReason = this.closeReason ??
       (info.reset ? "rst" : info.error ? "error" : "fin");
+    if (info.reset) this.#ended("orig", "rst");
     const now = Date.now();
     const c = this.conn;
     const event: ConnCloseEvent = {
@@ -161,6 +184,12 @@ export class TcpSession implements ConnHandler {
       ...(reason === "error" && info.error
         ? { error: String(info.error.message ?? info.error) }
         : {}),
+      start: isoTimestamp(this.startMs),
+      orig_end: this.#origEnd,
+      resp_end: this.#respEnd,
+      first_end: this.#firstEnd,
+      ...(this.#origFirstMs === undefined ? {} : { orig_first_ms: this.#origFirstMs }),
+      ...(this.#respFirstMs === undefined ? {} : { resp_first_ms: this.#respFirstMs }),
     };
     this.#host.sessionClosed(this, event);
   }
@@ -169,6 +198,9 @@ export class TcpSession implements ConnHandler {
   closeFor(reason: CloseReason): void {
     if (this.#closed) return;
     this.closeReason ??= reason;
+    // sockscope ends the connection: its FIN goes out (unless the peer had
+    // already reset, which close() then records).
+    this.#ended("resp", "fin");
     this.conn.close();
   }
 

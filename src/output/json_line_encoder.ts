@@ -102,7 +102,38 @@ export class JsonLineEncoder {
       this.#raw(',"error":');
       this.#str(e.error);
     }
+    this.#raw(',"start":');
+    this.#str(e.start);
+    this.#raw(',"orig_end":');
+    this.#nullable(e.orig_end);
+    this.#raw(',"resp_end":');
+    this.#nullable(e.resp_end);
+    this.#raw(',"first_end":');
+    this.#nullable(e.first_end);
+    // Optional fields, in the order the monitor builds them (the same text as JSON.stringify).
+    if (e.orig_first_ms !== undefined) this.#field("orig_first_ms", e.orig_first_ms);
+    if (e.resp_first_ms !== undefined) this.#field("resp_first_ms", e.resp_first_ms);
+    if (e.orig_pkts !== undefined) this.#field("orig_pkts", e.orig_pkts);
+    if (e.resp_pkts !== undefined) this.#field("resp_pkts", e.resp_pkts);
+    if (e.upstream_addr !== undefined) this.#field("upstream_addr", e.upstream_addr);
+    if (e.upstream_port !== undefined) this.#field("upstream_port", e.upstream_port);
+    if (e.upstream_sport !== undefined) this.#field("upstream_sport", e.upstream_sport);
+    if (e.upstream_connect_ms !== undefined) {
+      this.#field("upstream_connect_ms", e.upstream_connect_ms);
+    }
+    if (e.upstream_error !== undefined) this.#field("upstream_error", e.upstream_error);
     this.#raw("}\n");
+  }
+
+  #nullable(value: string | null): void {
+    if (value === null) this.#raw("null");
+    else this.#str(value);
+  }
+
+  #field(name: string, value: string | number): void {
+    this.#raw(`,"${name}":`);
+    if (typeof value === "number") this.#num(value);
+    else this.#str(value);
   }
 
   #data(e: ConnDataEvent): void {

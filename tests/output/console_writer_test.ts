@@ -50,6 +50,10 @@ async function render(options: ConstructorParameters<typeof ConsoleWriter>[1]): 
     duration: 1.5,
     orig_bytes: 2048,
     resp_bytes: 0,
+    start: ts,
+    orig_end: "rst",
+    resp_end: null,
+    first_end: "orig",
   });
   await view.close();
   return sink.text();

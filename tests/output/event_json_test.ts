@@ -55,6 +55,14 @@ test("strings that need escaping stay valid JSON", () => {
     orig_bytes: 0,
     resp_bytes: 0,
     error: 'bad "thing"\n\u001b[2J',
+    start: "2025-12-31T23:59:59.500Z",
+    orig_end: "rst",
+    resp_end: null,
+    first_end: "orig",
+    orig_first_ms: 12,
+    upstream_addr: "127.0.0.1",
+    upstream_port: 6379,
+    upstream_error: "refused",
   };
   assert.deepEqual(JSON.parse(eventToJson(ev)), ev);
   assert.equal(eventToJson(ev), JSON.stringify(ev));
