@@ -65,8 +65,11 @@ export type { AdapterName, RuntimeAdapter } from "./src/net/adapter.ts";
 export {
   AddressInUseError,
   AddressNotAvailableError,
+  ConnectError,
+  type ConnectFailure,
   PermissionDeniedError,
 } from "./src/net/errors.ts";
+export { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "./src/net/connect.ts";
 export { parsePortSpec } from "./src/net/ports.ts";
 export { formatHostPort, formatIp, normalizeAddress, parseIp } from "./src/net/ip.ts";
 

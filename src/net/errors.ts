@@ -91,3 +91,46 @@ export class AddressNotAvailableError extends Error {
     this.port = port;
   }
 }
+
+/**
+ * Why an outbound connection failed: `refused` (the host answered the SYN
+ * with a reset: nothing listens there), `unreachable` (no route to the host
+ * or network), `timeout` (no answer within the connect timeout), `error`
+ * (anything else, see `cause`).
+ */
+export type ConnectFailure = "refused" | "unreachable" | "timeout" | "error";
+
+/**
+ * An outbound TCP connection could not be established.
+ *
+ * @example
+ * ```ts
+ * import { ConnectError } from "@sockscope/sockscope";
+ * const err = new ConnectError("refused", "127.0.0.1", 6379);
+ * console.log(err.reason, err.message);
+ * ```
+ */
+export class ConnectError extends Error {
+  /** What went wrong. */
+  readonly reason: ConnectFailure;
+  /** The host that was dialled. */
+  readonly address: string;
+  /** The port that was dialled. */
+  readonly port: number;
+  /** Creates the error for `address`:`port`. */
+  constructor(reason: ConnectFailure, address: string, port: number, options?: ErrorOptions) {
+    const where = formatHostPort(address, port);
+    const what = reason === "refused"
+      ? "connection refused (nothing listens there)"
+      : reason === "unreachable"
+      ? "host or network unreachable"
+      : reason === "timeout"
+      ? "no answer within the connect timeout"
+      : `failed (${(options?.cause as Error | undefined)?.message ?? "unknown error"})`;
+    super(`connecting to ${where}: ${what}`, options);
+    this.name = "ConnectError";
+    this.reason = reason;
+    this.address = address;
+    this.port = port;
+  }
+}

@@ -273,6 +273,7 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
 export function createBunAdapter(): RuntimeAdapter {
   return {
     name: "bun",
+    canReset: true,
     listenTcp,
     // node:dgram, loaded only when UDP is asked for: Bun's node:net and
     // node:dgram modules are large, and every object on the heap is marked
@@ -280,6 +281,11 @@ export function createBunAdapter(): RuntimeAdapter {
     listenUdp: async (options, onDatagram) => {
       const { createNodeAdapter } = await import("./node.ts");
       return createNodeAdapter().listenUdp(options, onDatagram);
+    },
+    // Outbound through node:net for now (Bun.connect not measured against it yet).
+    connectTcp: async (options) => {
+      const { createNodeAdapter } = await import("./node.ts");
+      return createNodeAdapter().connectTcp(options);
     },
   };
 }

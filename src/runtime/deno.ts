@@ -26,6 +26,8 @@ import type { DatagramCallback, UdpListener, UdpListenOptions } from "../net/dat
 import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
 import { drainAcceptQueue } from "./accept_drain.ts";
+import { withDeadline } from "./connect_error.ts";
+import { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "../net/connect.ts";
 import { AcceptBackoff, asError, isDeadConnection, isExhaustion } from "./accept_errors.ts";
 import {
   denoApi,
@@ -299,6 +301,23 @@ class DenoListener implements TcpListener {
   }
 }
 
+function connectTcp(options: TcpConnectOptions): Promise<Conn> {
+  // Deno.connect has no timeout of its own: an AbortController gives it one.
+  const abort = new AbortController();
+  const attempt = denoApi().connect({
+    hostname: options.hostname,
+    port: options.port,
+    transport: "tcp",
+    signal: abort.signal,
+  }).then((conn) => new DenoConn(conn, ignore));
+  return withDeadline(
+    attempt,
+    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+    () => abort.abort(),
+    (conn) => conn.close(),
+  );
+}
+
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {
   try {
     const listener = denoApi().listen({
@@ -375,5 +394,5 @@ async function listenUdp(
  * ```
  */
 export function createDenoAdapter(name: AdapterName = "deno"): RuntimeAdapter {
-  return { name, listenTcp, listenUdp };
+  return { name, canReset: false, listenTcp, listenUdp, connectTcp };
 }

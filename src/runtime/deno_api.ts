@@ -73,6 +73,9 @@ export interface DenoApi {
   readonly stdout: DenoStdStream;
   readonly stderr: DenoStdStream;
   listen(options: { hostname: string; port: number; transport: "tcp" }): DenoTcpListener;
+  connect(
+    options: { hostname: string; port: number; transport: "tcp"; signal?: AbortSignal },
+  ): Promise<DenoTcpConn>;
   open(
     path: string,
     options: { append: boolean; create: boolean; write: boolean },

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { createServer, type Server, type Socket } from "node:net";
+import { connect as netConnect, createServer, type Server, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
 import type { AdapterName, RuntimeAdapter } from "../net/adapter.ts";
 import type { Conn, ConnHandler } from "../net/conn.ts";
@@ -24,6 +24,8 @@ import { bindError } from "./bind_error.ts";
 import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
 import { asError, isExhaustion } from "./accept_errors.ts";
 import { drainAcceptQueue } from "./accept_drain.ts";
+import { withDeadline } from "./connect_error.ts";
+import { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "../net/connect.ts";
 import { peerNameOf } from "./peer_name.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
@@ -223,6 +225,25 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
   });
 }
 
+function connectTcp(options: TcpConnectOptions): Promise<Conn> {
+  const socket = netConnect({ host: options.hostname, port: options.port, allowHalfOpen: true });
+  // Until start() a failure is the promise's; never an unhandled 'error'.
+  socket.on("error", () => {});
+  const attempt = new Promise<Conn>((resolve, reject) => {
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      resolve(new NodeConn(socket, undefined, ignore));
+    });
+    socket.once("error", reject);
+  });
+  return withDeadline(
+    attempt,
+    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+    () => socket.destroy(),
+    (conn) => conn.close(),
+  );
+}
+
 function listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Promise<UdpListener> {
   const type = options.hostname.includes(":") ? "udp6" : "udp4";
   const socket = createSocket({ type });
@@ -273,5 +294,5 @@ function listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Pro
  * ```
  */
 export function createNodeAdapter(name: AdapterName = "node"): RuntimeAdapter {
-  return { name, listenTcp, listenUdp };
+  return { name, canReset: true, listenTcp, listenUdp, connectTcp };
 }

@@ -465,7 +465,9 @@ test("an address that cannot be hashed still gets its record, without a Communit
   const real = await loadAdapter();
   const scoped: RuntimeAdapter = {
     name: real.name,
+    canReset: real.canReset,
     listenUdp: real.listenUdp,
+    connectTcp: real.connectTcp,
     listenTcp: (options, onConn) =>
       real.listenTcp(options, (conn) => {
         const scopedConn: Conn = {

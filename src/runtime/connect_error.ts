@@ -1,0 +1,93 @@
+/**
+ * Runtime connect failures, told apart the same way on every runtime.
+ *
+ * @module
+ */
+
+import { type ConnectFailure, ConnectError } from "../net/errors.ts";
+
+const REFUSED = new Set(["ECONNREFUSED", "ConnectionRefused"]);
+const UNREACHABLE = new Set([
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EHOSTDOWN",
+  "HostUnreachable",
+  "NetworkUnreachable",
+]);
+const TIMEOUT = new Set(["ETIMEDOUT", "TimedOut"]);
+
+/** Which {@linkcode ConnectFailure} a runtime error (errno code or Deno error name) means. */
+export function connectFailure(err: unknown): ConnectFailure {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  const name = typeof e?.name === "string" ? e.name : "";
+  const message = typeof e?.message === "string" ? e.message : "";
+  if (REFUSED.has(code) || REFUSED.has(name) || /connection refused/i.test(message)) {
+    return "refused";
+  }
+  if (
+    UNREACHABLE.has(code) || UNREACHABLE.has(name) || /unreachable/i.test(message)
+  ) return "unreachable";
+  if (TIMEOUT.has(code) || TIMEOUT.has(name) || /timed out/i.test(message)) return "timeout";
+  return "error";
+}
+
+/** Wraps a runtime connect failure as a {@linkcode ConnectError}. */
+export function connectError(err: unknown, hostname: string, port: number): ConnectError {
+  if (err instanceof ConnectError) return err;
+  return new ConnectError(connectFailure(err), hostname, port, { cause: err });
+}
+
+/**
+ * Runs `attempt` with the connect timeout and the abort signal applied:
+ * `cancel` is told to give up on the socket when either fires first. A
+ * connection that completes after the deadline is closed by `discard`.
+ */
+export function withDeadline<T>(
+  attempt: Promise<T>,
+  options: { hostname: string; port: number; timeoutMs: number; signal?: AbortSignal },
+  cancel: () => void,
+  discard: (value: T) => void,
+): Promise<T> {
+  const { signal } = options;
+  if (signal?.aborted) {
+    cancel();
+    attempt.then(discard, () => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = () => {
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const giveUp = (reason: unknown) => {
+      if (settled) return;
+      finish();
+      cancel();
+      reject(reason);
+    };
+    const timer = setTimeout(
+      () => giveUp(new ConnectError("timeout", options.hostname, options.port)),
+      options.timeoutMs,
+    );
+    const onAbort = () => giveUp(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    attempt.then(
+      (value) => {
+        if (settled) discard(value);
+        else {
+          finish();
+          resolve(value);
+        }
+      },
+      (err) => {
+        if (settled) return;
+        finish();
+        reject(connectError(err, options.hostname, options.port));
+      },
+    );
+  });
+}

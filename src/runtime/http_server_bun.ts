@@ -1,0 +1,54 @@
+/**
+ * The HTTP server on Bun: `Bun.serve`.
+ *
+ * @module
+ */
+
+import { bindError } from "./bind_error.ts";
+import type { HttpHandler, HttpServeOptions, HttpServer } from "./http_server.ts";
+
+/** `Bun.Server`, as used here (declared so that tsc compiles this file without Bun's types). */
+interface BunHttpServer {
+  readonly port: number;
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+}
+
+/** The used part of the `Bun` global. */
+interface BunServeApi {
+  serve(options: {
+    hostname: string;
+    port: number;
+    reusePort?: boolean;
+    development?: boolean;
+    fetch: HttpHandler;
+  }): BunHttpServer;
+}
+
+/** Serves `handler` with `Bun.serve`; bind failures become sockscope's errors. */
+export function serveBun(options: HttpServeOptions, handler: HttpHandler): HttpServer {
+  const bun = (globalThis as unknown as { Bun: BunServeApi }).Bun;
+  let server: BunHttpServer;
+  try {
+    server = bun.serve({
+      hostname: options.hostname,
+      port: options.port,
+      // A second server on the same port must fail, as on the other runtimes.
+      reusePort: false,
+      // No HTML error pages with stack traces.
+      development: false,
+      fetch: handler,
+    });
+  } catch (err) {
+    throw bindError(err, options.hostname, options.port);
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    hostname: options.hostname,
+    localPort: server.port,
+    close(): Promise<void> {
+      // false: requests under way finish; idle keep-alive connections are closed.
+      closing ??= Promise.resolve(server.stop(false));
+      return closing;
+    },
+  };
+}
