@@ -31,6 +31,7 @@ export {
   type ListenOptions,
   type ResolvedListenOptions,
   resolveListenOptions,
+  type TapMapping,
 } from "./src/monitor/options.ts";
 export type {
   CloseReason,
@@ -82,6 +83,10 @@ export {
 
 export type { Sink } from "./src/output/sink.ts";
 export { NdjsonWriter, type NdjsonWriterOptions } from "./src/output/ndjson_writer.ts";
+export { RecordWriter, type RecordWriterOptions } from "./src/output/record_writer.ts";
+export type { RecordFormat } from "./src/output/record_format.ts";
+export { ZeekConnFormat, type ZeekConnFormatOptions } from "./src/output/zeek_conn_format.ts";
+export { EveFlowFormat } from "./src/output/eve_flow_format.ts";
 export type { OutageEnd } from "./src/output/batch_writer.ts";
 export {
   ConsoleWriter,
@@ -90,6 +95,22 @@ export {
 } from "./src/output/console_writer.ts";
 export { eventToJson } from "./src/output/event_json.ts";
 export { formatSummary } from "./src/output/summary.ts";
+export {
+  DEFAULT_DURATION_BUCKETS,
+  type EventSource,
+  MetricsCollector,
+  type MetricsCollectorOptions,
+  PROMETHEUS_CONTENT_TYPE,
+  type WriterDropCounts,
+} from "./src/output/metrics.ts";
+export { metricsHandler } from "./src/output/metrics_handler.ts";
+export {
+  type HttpHandler,
+  type HttpServeOptions,
+  type HttpServer,
+  serveHttp,
+} from "./src/runtime/http_server.ts";
+export { PcapFormat, type PcapFormatOptions } from "./src/output/pcap_format.ts";
 
 export { communityId, type FlowTuple } from "./src/format/community_id.ts";
 export { hexdump } from "./src/format/hexdump.ts";

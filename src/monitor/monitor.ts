@@ -23,7 +23,8 @@ import type {
 } from "./events.ts";
 import { type ListenOptions, type ResolvedListenOptions, resolveListenOptions } from "./options.ts";
 import type { MonitorStats } from "./stats.ts";
-import { type SessionHost, TcpSession } from "./tcp_session.ts";
+import { type SessionHost, TcpSession, type UpstreamTarget } from "./tcp_session.ts";
+import type { TcpConnectOptions } from "../net/connect.ts";
 import { TopCounter } from "./top_counter.ts";
 import { UdpFlows } from "./udp_flows.ts";
 
@@ -137,6 +138,19 @@ class MonitorImpl implements Monitor, SessionHost {
         this.#tcp.push(l);
         this.#up("tcp", l.localAddress, l.localPort);
       }
+      for (const tap of this.#options.taps) {
+        const target: UpstreamTarget = {
+          host: tap.upstreamHost,
+          port: tap.upstreamPort,
+          timeoutMs: this.#options.connectTimeout,
+        };
+        const l = await this.#adapter.listenTcp(
+          { hostname: tap.host ?? host, port: tap.port, backlog, onWarning },
+          (c) => this.#accept(c, target),
+        );
+        this.#tcp.push(l);
+        this.#up("tcp", l.localAddress, l.localPort);
+      }
       for (const port of this.#options.udpPorts) {
         let local = { host, port };
         const u = await this.#adapter.listenUdp(
@@ -175,17 +189,21 @@ class MonitorImpl implements Monitor, SessionHost {
     this.hub.emit(ev);
   }
 
-  #accept(conn: Conn): void {
+  connect(options: TcpConnectOptions): Promise<Conn> {
+    return this.#adapter.connectTcp(options);
+  }
+
+  #accept(conn: Conn, target?: UpstreamTarget): void {
     if (this.#closing) {
       // Accepted in the instant between close() and the listener stopping.
-      const s = new TcpSession(this, conn);
+      const s = new TcpSession(this, conn, target);
       this.#track(s);
       s.closeReason = "shutdown";
       conn.close();
       return;
     }
     const dropped = this.#live >= this.#options.maxConns;
-    const s = new TcpSession(this, conn);
+    const s = new TcpSession(this, conn, target);
     this.#track(s);
     if (dropped) {
       this.#connsDropped++;
@@ -200,7 +218,8 @@ class MonitorImpl implements Monitor, SessionHost {
     }
     this.#live++;
     s.live = true;
-    if (this.#options.banner.byteLength > 0) s.send(this.#options.banner);
+    if (target !== undefined) s.dial();
+    else if (this.#options.banner.byteLength > 0) s.send(this.#options.banner);
   }
 
   /**

@@ -25,6 +25,27 @@ export const DEFAULT_MAX_CONNS = 10_000;
  * const options: ListenOptions = { host: "127.0.0.1", ports: "8000,9000-9002", idleTimeout: 30_000 };
  * ```
  */
+/**
+ * One tap: connections accepted on `port` (bound on `host`, default the
+ * monitor's host) are relayed to `upstreamHost`:`upstreamPort`.
+ *
+ * @example
+ * ```ts
+ * import type { TapMapping } from "@sockscope/sockscope";
+ * const redis: TapMapping = { port: 16379, upstreamHost: "127.0.0.1", upstreamPort: 6379 };
+ * ```
+ */
+export interface TapMapping {
+  /** Address to bind; default the monitor's `host`. */
+  readonly host?: string;
+  /** Local port to accept on (0 for an ephemeral one). */
+  readonly port: number;
+  /** The real service's host. */
+  readonly upstreamHost: string;
+  /** The real service's port. */
+  readonly upstreamPort: number;
+}
+
 export interface ListenOptions {
   /** Address to bind (default `127.0.0.1`); `::1`, `::` and `0.0.0.0` work too. */
   readonly host?: string;
@@ -36,6 +57,14 @@ export interface ListenOptions {
   readonly maxConns?: number;
   /** Milliseconds without a byte either way before a connection is closed; 0 = never (default). */
   readonly idleTimeout?: number;
+  /**
+   * Tap mode: ports whose connections are relayed to a real service, each
+   * recorded like a listen connection plus its upstream. With taps, `ports`
+   * defaults to none.
+   */
+  readonly taps?: readonly TapMapping[];
+  /** Milliseconds a tap waits for its upstream's handshake (default 5,000). */
+  readonly connectTimeout?: number;
   /** Milliseconds without a datagram before a UDP flow ends (default 60,000, Zeek's). */
   readonly udpTimeout?: number;
   /** Bytes (or UTF-8 text) sent to every new connection. */
@@ -62,6 +91,10 @@ export interface ResolvedListenOptions {
   readonly idleTimeout: number;
   /** UDP flow inactivity timeout in ms. */
   readonly udpTimeout: number;
+  /** Tap mappings (empty: listen only). */
+  readonly taps: readonly TapMapping[];
+  /** Upstream connect timeout in ms. */
+  readonly connectTimeout: number;
   /** Banner bytes (empty = none). */
   readonly banner: Uint8Array;
   /** Capture window per direction. */
@@ -94,6 +127,32 @@ function ports(
   return [...new Set(value)];
 }
 
+function tapMappings(value: readonly TapMapping[] | undefined): TapMapping[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new TypeError("Invalid taps: expected an array of mappings");
+  return value.map((m: TapMapping, i: number) => {
+    const where = `taps[${i}]`;
+    if (m === null || typeof m !== "object") {
+      throw new TypeError(`Invalid ${where}: expected { port, upstreamHost, upstreamPort }`);
+    }
+    for (const [key, min] of [["port", 0], ["upstreamPort", 1]] as const) {
+      const v = m[key];
+      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > 65535) {
+        throw new RangeError(
+          `Invalid ${where}.${key} ${JSON.stringify(v)}: expected an integer ${min}-65535`,
+        );
+      }
+    }
+    if (typeof m.upstreamHost !== "string" || m.upstreamHost.length === 0) {
+      throw new TypeError(`Invalid ${where}.upstreamHost: expected a host name or address`);
+    }
+    if (m.host !== undefined && (typeof m.host !== "string" || m.host.length === 0)) {
+      throw new TypeError(`Invalid ${where}.host: expected an address such as 127.0.0.1`);
+    }
+    return { ...m };
+  });
+}
+
 function integer(value: number | undefined, name: string, min: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
@@ -121,13 +180,22 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
     );
   }
   const udpPorts = ports(options.udpPorts, "udpPorts", []);
+  const taps = tapMappings(options.taps);
   const tcpPorts = ports(
     options.ports,
     "ports",
-    udpPorts.length > 0 && options.ports === undefined ? [] : [DEFAULT_PORT],
+    (udpPorts.length > 0 || taps.length > 0) && options.ports === undefined ? [] : [DEFAULT_PORT],
   );
-  if (tcpPorts.length === 0 && udpPorts.length === 0) {
+  if (tcpPorts.length === 0 && udpPorts.length === 0 && taps.length === 0) {
     throw new RangeError("Invalid ports: expected at least one TCP or UDP port");
+  }
+  const connectTimeout = options.connectTimeout ?? 5000;
+  if (
+    typeof connectTimeout !== "number" || !Number.isFinite(connectTimeout) || connectTimeout <= 0
+  ) {
+    throw new RangeError(
+      `Invalid connectTimeout ${JSON.stringify(connectTimeout)}: expected milliseconds > 0`,
+    );
   }
   const idleTimeout = options.idleTimeout ?? 0;
   if (typeof idleTimeout !== "number" || !Number.isFinite(idleTimeout) || idleTimeout < 0) {
@@ -153,6 +221,8 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
     maxConns: integer(options.maxConns, "maxConns", 1, 10_000),
     idleTimeout,
     udpTimeout,
+    taps,
+    connectTimeout,
     banner,
     captureBytes: integer(options.captureBytes, "captureBytes", 0, DEFAULT_CAPTURE_BYTES),
     backlog: integer(options.backlog, "backlog", 1, 511),

@@ -6,6 +6,8 @@
  */
 
 import type { Conn, ConnCloseInfo, ConnHandler } from "../net/conn.ts";
+import type { TcpConnectOptions } from "../net/connect.ts";
+import { ConnectError } from "../net/errors.ts";
 import { communityId } from "../format/community_id.ts";
 import { isoTimestamp } from "../format/timestamp.ts";
 import type {
@@ -15,6 +17,7 @@ import type {
   ConnOpenEvent,
   Direction,
   SideEnd,
+  UpstreamError,
 } from "./events.ts";
 import type { EventHub } from "./event_hub.ts";
 import { newUid } from "./uid.ts";
@@ -33,7 +36,21 @@ export interface SessionHost {
   countIn(n: number): void;
   /** Reports a fault the session absorbed (it never throws into the adapter). */
   warn(kind: "handler-error", error: unknown): void;
+  /** Dials a tap's upstream. */
+  connect(options: TcpConnectOptions): Promise<Conn>;
 }
+
+/** Where a tap session relays to. */
+export interface UpstreamTarget {
+  /** The service's host. */
+  readonly host: string;
+  /** The service's port. */
+  readonly port: number;
+  /** Connect timeout (ms). */
+  readonly timeoutMs: number;
+}
+
+type UpstreamState = "connecting" | "open" | "closed" | "failed";
 
 /**
  * Community ID of a TCP flow; undefined (and reported) if an address cannot be
@@ -76,10 +93,22 @@ export class TcpSession implements ConnHandler {
   #firstEnd: Direction | null = null;
   #origFirstMs: number | undefined;
   #respFirstMs: number | undefined;
+  // Tap mode: the relay's other half.
+  #target: UpstreamTarget | undefined;
+  #up: Conn | undefined;
+  #upState: UpstreamState | undefined;
+  #upConnectMs: number | undefined;
+  #upError: UpstreamError | undefined;
+  #upFailure: Error | undefined;
+  /** Client bytes that arrived while the upstream was still connecting (the client is paused meanwhile). */
+  #pending: Uint8Array[] = [];
+  #origEndPending = false;
+  #clientInfo: ConnCloseInfo | undefined;
 
-  constructor(host: SessionHost, conn: Conn) {
+  constructor(host: SessionHost, conn: Conn, target?: UpstreamTarget) {
     this.#host = host;
     this.conn = conn;
+    this.#target = target;
     this.startMs = Date.now();
     this.lastActive = this.startMs;
     this.communityId = conn.remoteAddress === null || conn.remotePort === null
@@ -120,6 +149,90 @@ export class TcpSession implements ConnHandler {
     if (offset === 0) this.#origFirstMs = this.lastActive - this.startMs;
     this.#host.countIn(n);
     if (offset < this.#host.captureBytes) this.#capture("orig", offset, chunk);
+    if (this.#target === undefined) return;
+    if (this.#upState === "open") {
+      if (!this.#up!.write(chunk)) this.conn.pause(); // resumed by the upstream's drain
+    } else if (this.#upState === "connecting") {
+      this.#pending.push(chunk.slice());
+      this.conn.pause();
+    }
+  }
+
+  /** The client can take more: let the upstream send again. */
+  drain(): void {
+    this.#up?.resume();
+  }
+
+  /** Tap mode: dials the upstream; the client waits (paused) until it answers. */
+  dial(): void {
+    const target = this.#target;
+    if (target === undefined || this.#upState !== undefined) return;
+    this.#upState = "connecting";
+    this.conn.pause();
+    this.#host.connect({ hostname: target.host, port: target.port, timeoutMs: target.timeoutMs })
+      .then((up) => this.#upOpened(up), (err) => this.#upFailed(err));
+  }
+
+  #upOpened(up: Conn): void {
+    this.#up = up;
+    this.#upConnectMs = Date.now() - this.startMs;
+    this.#upState = "open";
+    up.start({
+      data: (chunk) => this.#fromUpstream(chunk),
+      end: () => {
+        this.#ended("resp", "fin");
+        this.conn.closeWrite();
+      },
+      drain: () => this.conn.resume(),
+      close: (info) => this.#upClosed(info),
+    });
+    if (this.#clientInfo !== undefined) {
+      // The client left while we were dialling.
+      if (this.#clientInfo.reset) up.reset();
+      else up.close();
+      return;
+    }
+    let full = false;
+    for (const chunk of this.#pending) full = !up.write(chunk);
+    this.#pending = [];
+    if (this.#origEndPending) up.closeWrite();
+    if (!full) this.conn.resume();
+  }
+
+  #upFailed(err: unknown): void {
+    this.#upState = "failed";
+    this.#pending = [];
+    this.#upError = err instanceof ConnectError ? err.reason : "error";
+    this.#upFailure = err instanceof Error ? err : new Error(String(err));
+    if (this.#clientInfo !== undefined) return this.#finish();
+    this.closeReason ??= "error";
+    // Refused is passed on as what it was (a reset) where the runtime can.
+    if (this.#upError === "refused") this.conn.reset();
+    else this.conn.close();
+  }
+
+  #fromUpstream(chunk: Uint8Array): void {
+    const n = chunk.byteLength;
+    this.lastActive = Date.now();
+    this.#respFirstMs ??= this.lastActive - this.startMs;
+    this.#capture("resp", this.#respCaptured, chunk);
+    this.#respCaptured += n;
+    if (!this.conn.write(chunk)) this.#up!.pause(); // resumed by the client's drain
+  }
+
+  #upClosed(info: ConnCloseInfo): void {
+    this.#upState = "closed";
+    if (info.reset) {
+      this.#ended("resp", "rst");
+      this.conn.reset(); // the reset is passed on
+    } else if (this.#clientInfo === undefined) {
+      // A clean close means both directions ended: the client's side then
+      // closes by itself once what is queued for it is written (close()
+      // would discard that). Only a failed upstream cuts the client off.
+      if (info.error) this.conn.close();
+      else this.conn.closeWrite();
+    }
+    this.#finish();
   }
 
   #capture(dir: Direction, offset: number, chunk: Uint8Array): void {
@@ -142,6 +255,12 @@ export class TcpSession implements ConnHandler {
 
   end(): void {
     this.#ended("orig", "fin");
+    if (this.#target !== undefined) {
+      // Tap: the client's FIN goes on to the upstream (after what is queued).
+      if (this.#upState === "open") this.#up!.closeWrite();
+      else this.#origEndPending = true;
+      return;
+    }
     // Sink semantics: the peer is done sending, so finish our side too.
     this.#ended("resp", "fin");
     this.conn.closeWrite();
@@ -160,11 +279,27 @@ export class TcpSession implements ConnHandler {
   }
 
   close(info: ConnCloseInfo): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const reason: CloseReason = this.closeReason ??
-      (info.reset ? "rst" : info.error ? "error" : "fin");
+    if (this.#closed || this.#clientInfo !== undefined) return;
+    this.#clientInfo = info;
     if (info.reset) this.#ended("orig", "rst");
+    if (this.#upState === "open") {
+      if (info.reset) this.#up!.reset(); // the reset is passed on
+      else if (info.error) this.#up!.close();
+      else this.#up!.closeWrite(); // see #upClosed: queued bytes still go out
+    }
+    this.#finish();
+  }
+
+  /** Emits the record once the client and (in tap mode) the upstream are both done. */
+  #finish(): void {
+    const info = this.#clientInfo;
+    if (this.#closed || info === undefined) return;
+    if (this.#upState === "connecting" || this.#upState === "open") return;
+    this.#closed = true;
+    const upstreamReset = this.#respEnd === "rst" && this.#target !== undefined;
+    const failure = info.error ?? this.#upFailure;
+    const reason: CloseReason = this.closeReason ??
+      (info.reset || upstreamReset ? "rst" : failure ? "error" : "fin");
     const now = Date.now();
     const c = this.conn;
     const event: ConnCloseEvent = {
@@ -181,26 +316,40 @@ export class TcpSession implements ConnHandler {
       duration: (now - this.startMs) / 1000,
       orig_bytes: this.origBytes,
       resp_bytes: c.bytesWritten,
-      ...(reason === "error" && info.error
-        ? { error: String(info.error.message ?? info.error) }
-        : {}),
+      ...(reason === "error" && failure ? { error: String(failure.message ?? failure) } : {}),
       start: isoTimestamp(this.startMs),
       orig_end: this.#origEnd,
       resp_end: this.#respEnd,
       first_end: this.#firstEnd,
       ...(this.#origFirstMs === undefined ? {} : { orig_first_ms: this.#origFirstMs }),
       ...(this.#respFirstMs === undefined ? {} : { resp_first_ms: this.#respFirstMs }),
+      ...(this.#target === undefined ? {} : this.#upstreamFields()),
     };
     this.#host.sessionClosed(this, event);
+  }
+
+  #upstreamFields(): Partial<ConnCloseEvent> {
+    const target = this.#target!;
+    return {
+      upstream_addr: target.host,
+      upstream_port: target.port,
+      ...(this.#up === undefined ? {} : { upstream_sport: this.#up.localPort }),
+      ...(this.#upConnectMs === undefined ? {} : { upstream_connect_ms: this.#upConnectMs }),
+      ...(this.#upError === undefined ? {} : { upstream_error: this.#upError }),
+    };
   }
 
   /** Closes the connection on the monitor's initiative, recording `reason`. */
   closeFor(reason: CloseReason): void {
     if (this.#closed) return;
     this.closeReason ??= reason;
-    // sockscope ends the connection: its FIN goes out (unless the peer had
-    // already reset, which close() then records).
-    this.#ended("resp", "fin");
+    if (this.#target === undefined) {
+      // sockscope ends the connection: its FIN goes out (unless the peer had
+      // already reset, which close() then records).
+      this.#ended("resp", "fin");
+    } else if (this.#upState === "open") {
+      this.#up!.close();
+    }
     this.conn.close();
   }
 
@@ -212,6 +361,9 @@ export class TcpSession implements ConnHandler {
   /** Records a close the adapter never reported (last resort at shutdown). */
   forceClosed(reason: CloseReason): void {
     this.closeReason ??= reason;
+    if (this.#upState === "connecting" || this.#upState === "open") this.#upState = "closed";
     this.close({ reset: false });
+    this.#clientInfo ??= { reset: false };
+    this.#finish();
   }
 }

@@ -30,8 +30,9 @@ export interface RuntimeAdapter {
   /** Which adapter this is. */
   readonly name: AdapterName;
   /**
-   * Whether `Conn.reset()` sends a real RST (SO_LINGER 0). Deno's own sockets
-   * cannot: there `reset()` closes normally and the peer sees a FIN.
+   * Whether `Conn.reset()` sends a real RST (SO_LINGER 0), on accepted and
+   * outbound connections alike. Deno's own sockets cannot: there `reset()`
+   * closes normally and the peer sees a FIN.
    */
   readonly canReset: boolean;
   /** Binds a TCP listener; every accepted connection goes to `onConn`. */

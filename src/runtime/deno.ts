@@ -301,6 +301,11 @@ class DenoListener implements TcpListener {
   }
 }
 
+/**
+ * Outbound on `Deno.connect` (not Deno's node:net, whose sockets lose the
+ * rest of the stream when they half-close while paused: a tap would cut
+ * downloads short). Like accepted Deno sockets, these cannot send a RST.
+ */
 function connectTcp(options: TcpConnectOptions): Promise<Conn> {
   // Deno.connect has no timeout of its own: an AbortController gives it one.
   const abort = new AbortController();

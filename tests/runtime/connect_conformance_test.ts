@@ -168,19 +168,20 @@ for (const name of adapters) {
     test("half-close both ways: each side still sends after the other's FIN", async () => {
       adapter = await loadAdapter(name);
       let peerSocket!: net.Socket;
-      const peerEnded = Promise.withResolvers<string>();
+      let endedWith!: (text: string) => void;
+      const peerEnded = new Promise<string>((res) => (endedWith = res));
       const p = await peer((s) => {
         peerSocket = s;
         let text = "";
         s.on("data", (c) => (text += c));
-        s.on("end", () => peerEnded.resolve(text));
+        s.on("end", () => endedWith(text));
       });
       try {
         const conn = await adapter.connectTcp({ hostname: "127.0.0.1", port: p.port });
         const r = record(conn);
         conn.write(new TextEncoder().encode("request"));
         conn.closeWrite(); // our FIN
-        assert.equal(await within(peerEnded.promise, 5000, "peer end"), "request");
+        assert.equal(await within(peerEnded, 5000, "peer end"), "request");
         await eventually(() => peerSocket !== undefined, 5000, "accept");
         peerSocket.write("reply after your FIN");
         peerSocket.end(); // their FIN
@@ -214,8 +215,8 @@ for (const name of adapters) {
         await eventually(() => sockets.length === 1, 5000, "accept");
         sockets[0].resetAndDestroy();
         assert.equal((await within(ra.closed, 5000, "close")).reset, true);
-        // We reset: the peer sees ECONNRESET (where the adapter can send a
-        // RST at all; Deno's own sockets close with a FIN instead).
+        // We reset: the peer sees ECONNRESET where the adapter can send a
+        // RST at all (Deno's own sockets close with a FIN instead).
         const b = await adapter.connectTcp({ hostname: "127.0.0.1", port: p.port });
         const rb = record(b);
         await eventually(() => sockets.length === 2, 5000, "accept");
