@@ -72,6 +72,7 @@ export {
 } from "./src/net/errors.ts";
 export { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "./src/net/connect.ts";
 export { parsePortSpec } from "./src/net/ports.ts";
+export { type HostPort, parseHostPort } from "./src/net/host_port.ts";
 export { formatHostPort, formatIp, normalizeAddress, parseIp } from "./src/net/ip.ts";
 
 export {

@@ -44,6 +44,10 @@ export interface ListenerUpEvent {
   readonly host: string;
   /** Bound port. */
   readonly port: number;
+  /** Tap mode: the service this port relays to. */
+  readonly upstream_addr?: string;
+  /** Tap mode: the service's port. */
+  readonly upstream_port?: number;
 }
 
 /** Fields every connection event carries to stand on its own. */

@@ -149,7 +149,7 @@ class MonitorImpl implements Monitor, SessionHost {
           (c) => this.#accept(c, target),
         );
         this.#tcp.push(l);
-        this.#up("tcp", l.localAddress, l.localPort);
+        this.#up("tcp", l.localAddress, l.localPort, target);
       }
       for (const port of this.#options.udpPorts) {
         let local = { host, port };
@@ -176,7 +176,7 @@ class MonitorImpl implements Monitor, SessionHost {
     }
   }
 
-  #up(proto: "tcp" | "udp", host: string, port: number): void {
+  #up(proto: "tcp" | "udp", host: string, port: number, target?: UpstreamTarget): void {
     this.addresses.push({ proto, host, port });
     const ev: ListenerUpEvent = {
       ts: isoTimestamp(Date.now()),
@@ -184,6 +184,7 @@ class MonitorImpl implements Monitor, SessionHost {
       proto,
       host,
       port,
+      ...(target ? { upstream_addr: target.host, upstream_port: target.port } : {}),
     };
     this.#upEvents.push(ev);
     this.hub.emit(ev);

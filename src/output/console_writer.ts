@@ -152,6 +152,10 @@ export class ConsoleWriter {
       case "listener.up":
         return `${this.#paint(PAINT.bold, "listening")} on ${ev.proto} ${
           formatHostPort(ev.host, ev.port)
+        }${
+          ev.upstream_addr === undefined
+            ? ""
+            : `, relaying to ${formatHostPort(ev.upstream_addr, ev.upstream_port ?? 0)}`
         }\n`;
       case "conn.open": {
         const label = `${peer(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
@@ -175,9 +179,14 @@ export class ConsoleWriter {
           ? PAINT.red
           : PAINT.yellow;
         const error = ev.error ? ` (${escapeTextLines(encoder.encode(ev.error)).join("")})` : "";
-        return `${time(ev.ts)} ${this.#paint(color, "close")}  ${label}  ${ev.reason}${error}  in ${
-          formatBytes(ev.orig_bytes)
-        }  out ${formatBytes(ev.resp_bytes)}  ${formatDuration(ev.duration * 1000)}\n`;
+        const via = ev.upstream_addr === undefined
+          ? ""
+          : `  upstream ${ev.upstream_error ?? (ev.resp_end === "rst" ? "reset" : "ok")}`;
+        return `${time(ev.ts)} ${
+          this.#paint(color, "close")
+        }  ${label}  ${ev.reason}${error}${via}  in ${formatBytes(ev.orig_bytes)}  out ${
+          formatBytes(ev.resp_bytes)
+        }  ${formatDuration(ev.duration * 1000)}\n`;
       }
       case "conn.data": {
         if (this.#print === "none") return "";
