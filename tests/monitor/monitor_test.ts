@@ -349,6 +349,65 @@ for (const adapter of adapters) {
   });
 }
 
+test("UDP datagrams become flows: one open per 5-tuple, datagrams carry its uid, idle flows close", async () => {
+  const monitor = await listen({ ports: [], udpPorts: [0], udpTimeout: 150 });
+  const rec = record(monitor);
+  try {
+    const port = portOf(monitor, "udp");
+    const dgram = await import("node:dgram");
+    // Two sources; the first sends three datagrams from one socket (one flow).
+    const a = dgram.createSocket("udp4");
+    await new Promise<void>((r) => a.bind(0, "127.0.0.1", () => r()));
+    for (const text of ["one", "two", "three!"]) {
+      await new Promise<void>((ok, fail) =>
+        a.send(new TextEncoder().encode(text), port, "127.0.0.1", (e) => (e ? fail(e) : ok()))
+      );
+    }
+    const aPort = a.address().port;
+    a.close();
+    const bPort = await sendDatagram(port, new TextEncoder().encode("x"));
+    const closeA = await rec.waitFor(
+      (e) => e.type === "conn.close" && e.sport === aPort,
+      "flow A ends after the udp timeout",
+    );
+    await rec.waitFor((e) => e.type === "conn.close" && e.sport === bPort, "flow B ends");
+    assert.ok(closeA.type === "conn.close");
+    if (closeA.type !== "conn.close") return;
+    assert.equal(closeA.proto, "udp");
+    assert.equal(closeA.reason, "idle-timeout");
+    assert.equal(closeA.orig_pkts, 3);
+    assert.equal(closeA.orig_bytes, 3 + 3 + 6);
+    assert.equal(closeA.resp_pkts, 0);
+    const opens = rec.events.filter((e) => e.type === "conn.open");
+    assert.equal(opens.length, 2);
+    const grams = rec.events.filter((e) => e.type === "udp.datagram");
+    assert.equal(grams.length, 4);
+    for (const g of grams) {
+      if (g.type !== "udp.datagram") continue;
+      const open = opens.find((o) => o.type === "conn.open" && o.sport === g.sport)!;
+      assert.ok(open.type === "conn.open");
+      assert.equal(g.uid, open.uid);
+      assert.equal(g.community_id, open.community_id);
+    }
+  } finally {
+    await monitor.close();
+  }
+});
+
+test("open UDP flows end with reason shutdown when the monitor stops", async () => {
+  const monitor = await listen({ ports: [], udpPorts: [0] });
+  const rec = record(monitor);
+  const from = await sendDatagram(portOf(monitor, "udp"), new TextEncoder().encode("hi"));
+  await rec.waitFor((e) => e.type === "udp.datagram", "datagram");
+  await monitor.close();
+  const close = rec.events.find((e) => e.type === "conn.close");
+  assert.ok(close?.type === "conn.close");
+  if (close?.type !== "conn.close") return;
+  assert.equal(close.sport, from);
+  assert.equal(close.reason, "shutdown");
+  assert.equal(close.orig_pkts, 1);
+});
+
 test("a port spec binds every listed port, and a bind failure leaves none bound", async () => {
   const busy = await listen({ ports: [0] });
   const taken = busy.addresses[0].port;
