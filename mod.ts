@@ -45,7 +45,9 @@ export type {
   MonitorEvent,
   MonitorWarningEvent,
   Proto,
+  SideEnd,
   UdpDatagramEvent,
+  UpstreamError,
   WarningKind,
 } from "./src/monitor/events.ts";
 export type { MonitorStats } from "./src/monitor/stats.ts";

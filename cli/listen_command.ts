@@ -1,6 +1,8 @@
 /**
- * `sockscope listen`: wires the monitor to the console and the NDJSON log,
- * and handles signals, a closed console, log outages and the summary.
+ * `sockscope listen` and `sockscope tap`: wires the monitor to the console,
+ * the NDJSON log, the standard records (Zeek, EVE, pcap) and the metrics
+ * endpoint, and handles signals, a closed console, output outages and the
+ * summary.
  *
  * @module
  */
@@ -8,27 +10,65 @@
 import { listen, type Monitor } from "../src/monitor/monitor.ts";
 import { ConsoleWriter, type PrintMode } from "../src/output/console_writer.ts";
 import { NdjsonWriter } from "../src/output/ndjson_writer.ts";
+import { RecordWriter } from "../src/output/record_writer.ts";
+import type { RecordFormat } from "../src/output/record_format.ts";
+import { ZeekConnFormat } from "../src/output/zeek_conn_format.ts";
+import { EveFlowFormat } from "../src/output/eve_flow_format.ts";
+import { PcapFormat } from "../src/output/pcap_format.ts";
+import { MetricsCollector } from "../src/output/metrics.ts";
+import { metricsHandler } from "../src/output/metrics_handler.ts";
+import { type HttpServer, serveHttp } from "../src/runtime/http_server.ts";
 import { formatSummary } from "../src/output/summary.ts";
 import { formatDuration } from "../src/format/duration.ts";
 import { formatBytes } from "../src/format/size.ts";
+import { formatHostPort } from "../src/net/ip.ts";
 import type { ListenOptions } from "../src/monitor/options.ts";
 import type { Sink } from "../src/output/sink.ts";
+import type { OutageEnd } from "../src/output/batch_writer.ts";
 import type { Platform } from "../src/runtime/platform.ts";
+import type { OutputOptions } from "./args.ts";
 import { describeError } from "./describe_error.ts";
 
 const encoder = new TextEncoder();
-/** Bytes of events the log may hold while it cannot write (see NdjsonWriter). */
-const LOG_BUFFER_BYTES = 16 * 1024 * 1024;
+/** Bytes of events each output may hold while it cannot write (see NdjsonWriter). */
+const OUTPUT_BUFFER_BYTES = 16 * 1024 * 1024;
 /** Causes that mean the reader went away (`| head`): the run ends as on SIGTERM, with status 0. */
 const READER_GONE = new Set(["epipe", "econnreset"]);
+
+/** What every output file writer offers (NdjsonWriter and RecordWriter alike). */
+interface OutputWriter {
+  readonly handle: (event: import("../src/monitor/events.ts").MonitorEvent) => void;
+  readonly dropped: number;
+  readonly droppedByCause: Record<string, number>;
+  readonly written: number;
+  reopen(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** One output file: what it is called in messages, and its writer. */
+interface Output {
+  /** `log`, `zeek`, `eve`, `pcap`: the flag, and the metrics' writer label. */
+  readonly flag: string;
+  /** The path, or `stdout`. */
+  readonly name: string;
+  readonly path: string;
+  readonly format?: RecordFormat;
+  sink?: Sink;
+  writer?: OutputWriter;
+}
 
 /** Runs the monitor until a signal (or a closed console); resolves with the exit code. */
 export async function runListen(
   platform: Platform,
-  options: { listen: ListenOptions; print: PrintMode; log: string | undefined },
+  options: {
+    listen: ListenOptions;
+    print: PrintMode;
+    log: string | undefined;
+    outputs?: OutputOptions;
+  },
 ): Promise<number> {
+  const extra = options.outputs ?? {};
   const toStdout = options.log === "-";
-  const logName = toStdout ? "stdout" : options.log;
   const consoleStream = toStdout ? platform.stderr : platform.stdout;
   // no-color.org: NO_COLOR counts when present and not empty.
   const color = consoleStream.isTerminal && !platform.env("NO_COLOR");
@@ -39,19 +79,43 @@ export async function runListen(
     return 1;
   };
 
-  // SIGHUP's default action ends the process; from here on it never does (it reopens the log).
+  // SIGHUP's default action ends the process; from here on it never does (it reopens the outputs).
   let onHangup = (): void => {};
   try {
     platform.onSignal("SIGHUP", () => onHangup());
   } catch { /* no SIGHUP on this system (Deno on Windows): nothing to rotate by signal */ }
 
-  // Open the log first: a monitor that cannot record should not start.
-  let logSink: Sink | undefined;
+  const pcap = extra.pcap !== undefined
+    ? new PcapFormat({ maxBytes: extra.pcapMaxBytes })
+    : undefined;
+  const outputs: Output[] = [];
   if (options.log !== undefined) {
+    outputs.push({ flag: "log", name: toStdout ? "stdout" : options.log, path: options.log });
+  }
+  if (extra.zeek !== undefined) {
+    const json = extra.zeekFormat === "json" ||
+      (extra.zeekFormat === undefined && extra.zeek.toLowerCase().endsWith(".json"));
+    outputs.push({
+      flag: "zeek",
+      name: extra.zeek,
+      path: extra.zeek,
+      format: new ZeekConnFormat({ json }),
+    });
+  }
+  if (extra.eve !== undefined) {
+    outputs.push({ flag: "eve", name: extra.eve, path: extra.eve, format: new EveFlowFormat() });
+  }
+  if (pcap && extra.pcap !== undefined) {
+    outputs.push({ flag: "pcap", name: extra.pcap, path: extra.pcap, format: pcap });
+  }
+
+  // Open every output first: a monitor that cannot record should not start.
+  for (const out of outputs) {
     try {
-      logSink = toStdout ? platform.stdout : await platform.openAppend(options.log);
+      out.sink = out.path === "-" ? platform.stdout : await platform.openAppend(out.path);
     } catch (err) {
-      return fail(`cannot open --log file "${options.log}": ${(err as Error).message}`);
+      for (const o of outputs) await o.sink?.close();
+      return fail(`cannot open --${out.flag} file "${out.path}": ${(err as Error).message}`);
     }
   }
 
@@ -59,11 +123,11 @@ export async function runListen(
   try {
     monitor = await listen(options.listen);
   } catch (err) {
-    await logSink?.close();
+    for (const o of outputs) await o.sink?.close();
     return fail((err as Error).message);
   }
 
-  // The first of: SIGINT/SIGTERM, a closed console, a log gone for good. Resolves with the exit code.
+  // The first of: SIGINT/SIGTERM, a closed console, an output gone for good. Resolves with the exit code.
   let stopping = false;
   let stop!: (code: number) => void;
   const stopped = new Promise<number>((resolve) => {
@@ -86,53 +150,86 @@ export async function runListen(
   });
   monitor.subscribe(view.handle, { data: view.wantsData });
 
-  const log = logSink
-    ? new NdjsonWriter(logSink, {
-      maxPendingBytes: LOG_BUFFER_BYTES,
-      onOutage: (error) =>
+  for (const out of outputs) {
+    const callbacks = {
+      maxPendingBytes: OUTPUT_BUFFER_BYTES,
+      onOutage: (error: Error) =>
         view.line(
-          `sockscope: writing ${logName} failed (${
+          `sockscope: writing ${out.name} failed (${
             describeError(error)
           }): retrying; events wait in memory (up to ${
-            formatBytes(LOG_BUFFER_BYTES)
+            formatBytes(OUTPUT_BUFFER_BYTES)
           }) and are dropped past that while it fails`,
         ),
-      onResume: (end) =>
+      onResume: (end: OutageEnd) =>
         view.line(
-          `sockscope: writing ${logName} resumed after ${formatDuration(end.durationMs)}; ${
+          `sockscope: writing ${out.name} resumed after ${formatDuration(end.durationMs)}; ${
             end.dropped === 0 ? "no events" : count(end.dropped, "event")
           } dropped (${end.cause})`,
         ),
-      onFatal: (error, cause) => {
+      onFatal: (error: Error, cause: string) => {
         const gone = READER_GONE.has(cause);
         view.line(
-          `sockscope: writing ${logName} failed for good (${describeError(error)}): ${
+          `sockscope: writing ${out.name} failed for good (${describeError(error)}): ${
             gone ? "its reader is gone; " : ""
           }stopping`,
         );
         stop(gone ? 0 : 1);
       },
-    })
-    : undefined;
-  if (log) monitor.subscribe(log.handle);
+    };
+    const writer = out.format
+      ? new RecordWriter(out.sink!, out.format, callbacks)
+      : new NdjsonWriter(out.sink!, callbacks);
+    out.writer = writer;
+    monitor.subscribe(writer.handle, { data: out.format ? out.format.wantsData : true });
+  }
+
+  let metricsServer: HttpServer | undefined;
+  if (extra.metrics) {
+    const collector = new MetricsCollector({
+      stats: () => monitor.stats(),
+      writerDrops: () =>
+        outputs.map((o) => ({ writer: o.flag, droppedByCause: o.writer!.droppedByCause })),
+    });
+    collector.attach(monitor);
+    try {
+      metricsServer = await serveHttp(
+        { hostname: extra.metrics.host, port: extra.metrics.port },
+        metricsHandler(collector),
+      );
+      view.line(
+        `sockscope: metrics at http://${
+          formatHostPort(extra.metrics.host, metricsServer.localPort)
+        }/metrics`,
+      );
+    } catch (err) {
+      await monitor.close();
+      for (const o of outputs) await o.writer?.close();
+      await view.close();
+      return fail(`--metrics: ${(err as Error).message}`);
+    }
+  }
 
   onHangup = () => {
-    if (stopping) return; // the log is being closed; nothing to rotate into
-    if (!log || toStdout) {
-      view.line("sockscope: SIGHUP: no log file to reopen");
+    if (stopping) return; // the outputs are being closed; nothing to rotate into
+    const files = outputs.filter((o) => o.path !== "-");
+    if (files.length === 0) {
+      view.line("sockscope: SIGHUP: no output file to reopen");
       return;
     }
-    log.reopen().then(
-      (reopened) => {
-        if (reopened) view.line(`sockscope: reopened ${logName} (SIGHUP)`);
-      },
-      (err) =>
-        view.line(
-          `sockscope: reopening ${logName} failed (${
-            describeError(err)
-          }): still writing to the old file`,
-        ),
-    );
+    for (const out of files) {
+      out.writer!.reopen().then(
+        (reopened) => {
+          if (reopened) view.line(`sockscope: reopened ${out.name} (SIGHUP)`);
+        },
+        (err) =>
+          view.line(
+            `sockscope: reopening ${out.name} failed (${
+              describeError(err)
+            }): still writing to the old file`,
+          ),
+      );
+    }
   };
 
   const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
@@ -144,17 +241,32 @@ export async function runListen(
   const code = await stopped;
 
   await monitor.close();
-  await log?.close();
+  await metricsServer?.close();
+  for (const out of outputs) await out.writer!.close();
   let summary = formatSummary(monitor.stats());
-  if (log && log.dropped > 0) {
-    const causes = Object.entries(log.droppedByCause).filter(([, n]) => n > 0)
-      .sort(([, a], [, b]) => b - a);
-    summary += `  log: ${count(log.dropped, "event")} dropped: ${
-      causes.map(([cause, n]) => `${cause} ${n.toLocaleString("en-US")}`).join(", ")
-    }\n`;
+  for (const out of outputs) {
+    const w = out.writer!;
+    if (w.dropped > 0) {
+      const causes = Object.entries(w.droppedByCause).filter(([, n]) => n > 0)
+        .sort(([, a], [, b]) => b - a);
+      summary += `  ${out.flag}: ${count(w.dropped, "event")} dropped: ${
+        causes.map(([cause, n]) => `${cause} ${n.toLocaleString("en-US")}`).join(", ")
+      }\n`;
+    }
+    summary += `  ${out.flag}: ${count(w.written, "event")} written to ${out.name}\n`;
   }
-  if (log) {
-    summary += `  log: ${count(log.written, "event")} written to ${logName}\n`;
+  if (pcap) {
+    const notes = [
+      pcap.packetsOverCap > 0
+        ? `${count(pcap.packetsOverCap, "packet")} (${
+          formatBytes(pcap.bytesOverCap)
+        }) left out past --pcap-max-bytes`
+        : "",
+      pcap.skippedUnknownPeer > 0
+        ? `${count(pcap.skippedUnknownPeer, "connection")} of unknown peer not in the pcap`
+        : "",
+    ].filter((n) => n !== "");
+    if (notes.length > 0) summary += `  pcap: ${notes.join("; ")}\n`;
   }
   if (consoleGone && consoleStream !== platform.stderr) {
     // The console's reader left; stderr may still reach the operator.

@@ -102,6 +102,7 @@ const pkg = {
     "README.md",
     "LICENSE",
     "docs/events.md",
+    "docs/formats.md",
   ],
   engines: { node: ">=20" },
   sideEffects: false,
@@ -115,5 +116,7 @@ chmodSync(main, 0o755);
 copyFileSync(join(root, "README.md"), join(out, "README.md"));
 copyFileSync(join(root, "LICENSE"), join(out, "LICENSE"));
 mkdirSync(join(out, "docs"), { recursive: true });
-copyFileSync(join(root, "docs", "events.md"), join(out, "docs", "events.md"));
+for (const doc of ["events.md", "formats.md"]) {
+  copyFileSync(join(root, "docs", doc), join(out, "docs", doc));
+}
 console.log(`build_npm: npm/ holds sockscope@${deno.version}`);

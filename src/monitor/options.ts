@@ -17,15 +17,6 @@ export const DEFAULT_CAPTURE_BYTES = 4096;
 export const DEFAULT_MAX_CONNS = 10_000;
 
 /**
- * Options of {@linkcode listen}.
- *
- * @example
- * ```ts
- * import type { ListenOptions } from "@sockscope/sockscope";
- * const options: ListenOptions = { host: "127.0.0.1", ports: "8000,9000-9002", idleTimeout: 30_000 };
- * ```
- */
-/**
  * One tap: connections accepted on `port` (bound on `host`, default the
  * monitor's host) are relayed to `upstreamHost`:`upstreamPort`.
  *
@@ -46,6 +37,15 @@ export interface TapMapping {
   readonly upstreamPort: number;
 }
 
+/**
+ * Options of {@linkcode listen}.
+ *
+ * @example
+ * ```ts
+ * import type { ListenOptions } from "@sockscope/sockscope";
+ * const options: ListenOptions = { host: "127.0.0.1", ports: "8000,9000-9002", idleTimeout: 30_000 };
+ * ```
+ */
 export interface ListenOptions {
   /** Address to bind (default `127.0.0.1`); `::1`, `::` and `0.0.0.0` work too. */
   readonly host?: string;

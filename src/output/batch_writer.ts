@@ -70,6 +70,24 @@ export interface BatchWriterOptions<T> {
   readonly onResume?: (end: OutageEnd) => void;
   /** The sink is gone for good (e.g. EPIPE): called once; nothing is written from then on. */
   readonly onFatal?: (error: Error, cause: string) => void;
+  /**
+   * What starts each destination (a file format's header), asked for before
+   * the first write to the sink and before the first write after each
+   * reopen. Its bytes go in that same write, in front of the batch, so that
+   * a failed write leaves neither behind and the retry carries the header
+   * again (asking anew: the destination's size may have changed). A
+   * rejection fails the write like a sink error: an outage, retried.
+   */
+  readonly header?: () => Promise<Uint8Array>;
+  /**
+   * What ends each destination (a file format's footer): written on close
+   * after the last batch, preceded by the header if the destination has not
+   * had it yet, and into the old destination before a reopen if it has had
+   * its header. Best effort: a destination that cannot take it goes without.
+   */
+  readonly footer?: () => Uint8Array;
+  /** Called after each write that worked, with the items it carried. */
+  readonly onWritten?: (batch: readonly T[]) => void;
 }
 
 interface Outage {
@@ -109,12 +127,15 @@ export class BatchWriter<T> {
   #reopens: Promise<void> = Promise.resolve();
   /** Reopens asked for and not done: no write starts meanwhile (they belong in the new file). */
   #reopensWanted = 0;
+  /** The destination has not had its header yet (only with a `header` option). */
+  #headerDue: boolean;
 
   /** Creates a pump that owns `sink`. */
   constructor(sink: Sink, options: BatchWriterOptions<T>) {
     this.#sink = sink;
     this.#options = options;
     this.#retryDelay = options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
+    this.#headerDue = options.header !== undefined;
   }
 
   /** Items waiting for a write. */
@@ -219,12 +240,16 @@ export class BatchWriter<T> {
       const catchingUp = this.#outage !== undefined;
       const [batch, sizes, bytes] = catchingUp ? this.#takeChunk() : this.#takeAll();
       try {
-        await this.#sink.write(this.#options.encode(batch));
+        const header = this.#headerDue ? await this.#options.header!() : undefined;
+        const data = this.#options.encode(batch);
+        await this.#sink.write(header === undefined ? data : concat(header, data));
       } catch (err) {
         this.#failed(err instanceof Error ? err : new Error(String(err)), batch, sizes, bytes);
         return;
       }
+      this.#headerDue = false;
       this.#written += batch.length;
+      this.#options.onWritten?.(batch);
       if (catchingUp) {
         // Progress: the next failure starts over from the shortest delay, and
         // the next write may be twice as large.
@@ -354,7 +379,16 @@ export class BatchWriter<T> {
       try {
         if (!this.#sink.reopen || this.stopped) return false;
         while (this.#pump) await this.#pump;
-        await this.#sink.reopen();
+        // The old file is complete: it gets its footer; records after a
+        // reopen that fails then start a new header block in it.
+        const ended = !this.#headerDue && this.#options.footer !== undefined &&
+          await this.#writeFooter();
+        try {
+          await this.#sink.reopen();
+        } finally {
+          if (ended) this.#headerDue = this.#options.header !== undefined;
+        }
+        this.#headerDue = this.#options.header !== undefined;
         return true;
       } finally {
         this.#reopensWanted--;
@@ -391,6 +425,7 @@ export class BatchWriter<T> {
       this.#sizes = [];
       this.#pendingBytes = 0;
     }
+    if (this.#options.footer && !this.#fatal && !this.#outage) await this.#writeFooter();
     if (sync && !this.#fatal && !this.#outage) {
       try {
         await this.#sink.sync();
@@ -403,4 +438,26 @@ export class BatchWriter<T> {
       if (!this.#fatal && !this.#outage) throw err;
     }
   }
+
+  /** Writes the footer (after the header if still due); true if it was written. */
+  async #writeFooter(): Promise<boolean> {
+    try {
+      const header = this.#headerDue ? await this.#options.header!() : undefined;
+      const footer = this.#options.footer!();
+      const data = header === undefined ? footer : concat(header, footer);
+      if (data.byteLength > 0) await this.#sink.write(data);
+      this.#headerDue = false;
+      return true;
+    } catch {
+      return false; // best effort: the items are written, only the end marker is missing
+    }
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
 }

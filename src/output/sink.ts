@@ -45,4 +45,11 @@ export interface Sink {
    * to reopen (stdout, a socket, memory).
    */
   reopen?(): Promise<void>;
+  /**
+   * Bytes in the destination now: what a writer appends after, so that a
+   * file format knows whether it starts a file or continues one. Bytes of a
+   * failed write that are still to be cut off do not count. Absent where
+   * there is no size (stdout, a pipe, a socket).
+   */
+  size?(): Promise<number>;
 }

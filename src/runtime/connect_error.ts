@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type ConnectFailure, ConnectError } from "../net/errors.ts";
+import { ConnectError, type ConnectFailure } from "../net/errors.ts";
 
 const REFUSED = new Set(["ECONNREFUSED", "ConnectionRefused"]);
 const UNREACHABLE = new Set([

@@ -70,6 +70,14 @@ export class FileSink implements Sink {
     return this.#serial(() => this.#file.sync());
   }
 
+  /**
+   * The file's size now (fstat), less the torn tail of a failed write that
+   * is cut off before the next write: where the next record will start.
+   */
+  size(): Promise<number> {
+    return this.#serial(async () => Math.max(0, (await this.#file.stat()).size - this.#torn));
+  }
+
   close(): Promise<void> {
     return this.#serial(() => this.#file.close());
   }

@@ -45,6 +45,12 @@ test("--help lists the listen flags", async () => {
       "--capture-bytes",
       "--print",
       "--log",
+      "--map",
+      "--connect-timeout",
+      "--zeek",
+      "--eve",
+      "--pcap",
+      "--metrics",
     ]
   ) {
     assert.ok(r.stdout.includes(flag), `help mentions ${flag}`);
@@ -65,7 +71,7 @@ for (
     [["--banner", "\\q"], /^sockscope: --banner: .*\\q.*\n$/],
     [["--capture-bytes", "lots"], /^sockscope: --capture-bytes: .*lots.*\n$/],
     [["--port"], /^sockscope: --port: missing value\n$/],
-    [["frobnicate"], /^sockscope: unknown command "frobnicate": expected listen \(see --help\)\n$/],
+    [["frobnicate"], /^sockscope: unknown command "frobnicate": expected listen or tap \(see --help\)\n$/],
   ] as [string[], RegExp][]
 ) {
   test(`wrong usage "${args.join(" ")}" exits 2 with one line naming the flag`, async () => {

@@ -1,0 +1,280 @@
+/**
+ * Writes the event stream in any {@linkcode RecordFormat} (Zeek conn.log,
+ * Suricata EVE, pcap...) to a {@linkcode Sink}, with the same queue, outage
+ * handling and log rotation as the NDJSON log.
+ *
+ * @module
+ */
+
+import { isDroppable, type MonitorEvent } from "../monitor/events.ts";
+import type { Sink } from "./sink.ts";
+import type { RecordFormat } from "./record_format.ts";
+import { BatchWriter, type OutageEnd } from "./batch_writer.ts";
+
+/** Options of {@linkcode RecordWriter}. */
+export interface RecordWriterOptions {
+  /**
+   * Bytes (estimated) that may wait for the sink. While the sink works,
+   * payload events (`conn.data`, `udp.datagram`) past it are dropped and
+   * counted (cause `queue-full`); lifecycle events are not. While writes
+   * fail (an outage), every event past it is dropped, counted under the
+   * outage's cause, so that memory stays bounded. Default 16 MiB.
+   */
+  readonly maxPendingBytes?: number;
+  /**
+   * A write failed (e.g. `ENOSPC`): events wait, and are retried with a
+   * growing delay (100 ms doubling to 5 s); `cause` is the lowercased error
+   * code (`enospc`, `eio`...) or `error`. Called once per outage. A format
+   * whose header refuses the existing file (a `TypeError`) fails the write
+   * the same way, until a reopen gives it a file it can take.
+   */
+  readonly onOutage?: (error: Error, cause: string) => void;
+  /** Writes work again and the events held during the outage are written. */
+  readonly onResume?: (end: OutageEnd) => void;
+  /**
+   * The sink is gone for good (`EPIPE`: the reader of a pipe went away; a
+   * closed descriptor): called once; later events are counted as dropped.
+   */
+  readonly onFatal?: (error: Error, cause: string) => void;
+  /**
+   * The format threw while encoding an event (a bug in the format): the
+   * event is left out and counted as dropped under `format-error`.
+   */
+  readonly onFormatError?: (error: Error, event: MonitorEvent) => void;
+}
+
+/**
+ * One queued event. The pump encodes it once, the first time a batch takes
+ * it, and keeps the bytes: a write that fails is retried with the same bytes,
+ * and a stateful format (pcap sequence numbers) never sees an event twice.
+ */
+interface Pending {
+  event: MonitorEvent | undefined;
+  encoded: string | Uint8Array | undefined;
+  failed: boolean;
+}
+
+/** Lifecycle events are never dropped for speed; only a sink stalled this far behind loses them. */
+const HARD_PENDING_EVENTS = 1_000_000;
+/** Pending bytes (estimated) that start a write on the next turn. */
+const FLUSH_BYTES = 256 * 1024;
+/** Longest wait before pending events are written. */
+const FLUSH_DELAY_MS = 20;
+/** A batch buffer past this size is given back once batches are small again. */
+const KEEP_BUFFER_BYTES = 4 * 1024 * 1024;
+
+const ENCODER = new TextEncoder();
+
+/**
+ * A log file in one {@linkcode RecordFormat}.
+ *
+ * Each destination gets the format's header before its first record (at
+ * start, and again in the new file after each {@linkcode RecordWriter.reopen}),
+ * in the same write as those records, so a failed write never leaves a header
+ * without them and the retry writes it once. On close the footer follows the
+ * last record (with the header first if the file got none: an empty log is
+ * still a well-formed one); before a reopen the old file gets its footer.
+ *
+ * Everything else is as with the NDJSON log: `handle()` only queues; the
+ * events are encoded and written in batches off the event path (each event
+ * encoded once, its bytes kept until written: a format must not change bytes
+ * it returned); a failed
+ * write is retried until it works, with the file left on whole records
+ * (with the runtime's file sinks); what cannot be kept meanwhile is counted
+ * by cause (`droppedByCause`).
+ *
+ * @example
+ * ```ts
+ * import { listen, RecordWriter, type RecordFormat, type Sink } from "@sockscope/sockscope";
+ * const text: string[] = [];
+ * const sink: Sink = {
+ *   write(d) { text.push(new TextDecoder().decode(d)); return Promise.resolve(); },
+ *   sync: () => Promise.resolve(),
+ *   close: () => Promise.resolve(),
+ * };
+ * const closes: RecordFormat = {
+ *   name: "close lines",
+ *   wantsData: false,
+ *   header: () => "# closes\n",
+ *   encode: (ev) => ev.type === "conn.close" ? `${ev.uid} ${ev.reason}\n` : undefined,
+ *   footer: () => "# end\n",
+ * };
+ * const monitor = await listen({ ports: [0] });
+ * const log = new RecordWriter(sink, closes);
+ * monitor.subscribe(log.handle, { data: log.wantsData });
+ * await monitor.close();
+ * await log.close();
+ * ```
+ */
+export class RecordWriter {
+  #out: BatchWriter<Pending>;
+  #format: RecordFormat;
+  #maxPendingBytes: number;
+  /** Events the format could not encode, in writes that went through. */
+  #formatErrors = 0;
+  #buffer = new Uint8Array(64 * 1024);
+
+  /** Creates a writer of `format` that owns `sink`. */
+  constructor(sink: Sink, format: RecordFormat, options: RecordWriterOptions = {}) {
+    this.#format = format;
+    this.#maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
+    const onFormatError = options.onFormatError;
+    this.#out = new BatchWriter<Pending>(sink, {
+      delayMs: FLUSH_DELAY_MS,
+      fullBytes: FLUSH_BYTES,
+      encode: (batch) => this.#encode(batch, onFormatError),
+      header: async () => {
+        const existing = sink.size ? await sink.size() : 0;
+        return bytes(format.header(Date.now(), existing));
+      },
+      footer: () => bytes(format.footer(Date.now())),
+      onWritten: (batch) => {
+        for (let i = 0; i < batch.length; i++) if (batch[i].failed) this.#formatErrors++;
+      },
+      outageMaxBytes: this.#maxPendingBytes,
+      onOutage: options.onOutage,
+      onResume: options.onResume,
+      onFatal: options.onFatal,
+    });
+  }
+
+  /**
+   * Whether the format needs payload events: subscribe with
+   * `{ data: writer.wantsData }`. A writer whose format does not want them
+   * ignores any it is given.
+   */
+  get wantsData(): boolean {
+    return this.#format.wantsData;
+  }
+
+  /** The format's name, e.g. `zeek conn.log`. */
+  get formatName(): string {
+    return this.#format.name;
+  }
+
+  /** Events dropped because the sink was too slow or failed, or the format could not encode them. */
+  get dropped(): number {
+    return this.#out.dropped + this.#formatErrors;
+  }
+
+  /**
+   * Events dropped, by cause: `queue-full` (the sink was too slow), the
+   * lowercased error code of a failing sink (`enospc`, `eio`, `epipe`...,
+   * or `error`), `closed` (after close), `format-error` (the format threw).
+   */
+  get droppedByCause(): Record<string, number> {
+    const causes = this.#out.droppedByCause;
+    if (this.#formatErrors > 0) causes["format-error"] = this.#formatErrors;
+    return causes;
+  }
+
+  /** The cause of the write outage under way (`enospc`...), or undefined while writes work. */
+  get outageCause(): string | undefined {
+    return this.#out.outageCause;
+  }
+
+  /**
+   * Events written: handed to the format and its output (often nothing:
+   * conn.log makes a record of `conn.close` only) written to the sink.
+   */
+  get written(): number {
+    return this.#out.written - this.#formatErrors;
+  }
+
+  /** The event listener to subscribe: queues the event and returns at once. */
+  readonly handle = (event: MonitorEvent): void => {
+    const droppable = isDroppable(event);
+    if (droppable && !this.#format.wantsData) return;
+    const out = this.#out;
+    const size = estimate(event);
+    // During an outage the pump itself bounds the queue, counting by the outage's cause.
+    if (
+      out.outageCause === undefined &&
+      ((out.pendingBytes + size > this.#maxPendingBytes && droppable) ||
+        out.pendingCount >= HARD_PENDING_EVENTS)
+    ) {
+      out.drop("queue-full");
+      return;
+    }
+    out.push({ event, encoded: undefined, failed: false }, size);
+  };
+
+  /**
+   * Writes everything queued so far. During an outage it makes one attempt
+   * and returns; the events left wait for the retries.
+   */
+  flush(): Promise<void> {
+    return this.#out.flush();
+  }
+
+  /**
+   * Reopens the sink at its path (log rotation: after a rename, on SIGHUP).
+   * The write under way finishes in the old file, which then gets the
+   * format's footer; events keep queueing meanwhile and go to the new file,
+   * after a new header. Resolves false when the sink cannot reopen (stdout)
+   * or the log is closed; rejects if opening fails, and then keeps writing
+   * to the old file (starting a new header block after the footer).
+   */
+  reopen(): Promise<boolean> {
+    return this.#out.reopen();
+  }
+
+  /**
+   * Flushes, writes the footer, syncs the sink to stable storage and closes
+   * it. During an outage the flush is one last attempt; what is left is
+   * counted as dropped under the outage's cause, and the footer is left out.
+   */
+  close(): Promise<void> {
+    return this.#out.close(true);
+  }
+
+  /** Encodes what is new in `batch` and lays the batch's bytes out in one buffer. */
+  #encode(
+    batch: readonly Pending[],
+    onFormatError: RecordWriterOptions["onFormatError"],
+  ): Uint8Array {
+    let most = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i];
+      const event = item.event;
+      if (event !== undefined) {
+        item.event = undefined;
+        try {
+          item.encoded = this.#format.encode(event);
+        } catch (err) {
+          item.failed = true;
+          onFormatError?.(err instanceof Error ? err : new Error(String(err)), event);
+        }
+      }
+      const e = item.encoded;
+      if (e !== undefined) most += typeof e === "string" ? e.length * 3 : e.byteLength;
+    }
+    let buffer = this.#buffer;
+    if (most > buffer.byteLength) {
+      buffer = this.#buffer = new Uint8Array(Math.max(most, buffer.byteLength * 2));
+    } else if (buffer.byteLength > KEEP_BUFFER_BYTES && most < buffer.byteLength / 4) {
+      buffer = this.#buffer = new Uint8Array(Math.max(most, 64 * 1024));
+    }
+    let n = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i].encoded;
+      if (e === undefined) continue;
+      if (typeof e === "string") n += ENCODER.encodeInto(e, buffer.subarray(n)).written;
+      else {
+        buffer.set(e, n);
+        n += e.byteLength;
+      }
+    }
+    return buffer.subarray(0, n);
+  }
+}
+
+function bytes(data: string | Uint8Array): Uint8Array {
+  return typeof data === "string" ? ENCODER.encode(data) : data;
+}
+
+function estimate(event: MonitorEvent): number {
+  return event.type === "conn.data" || event.type === "udp.datagram"
+    ? 256 + event.data.byteLength * 1.34
+    : 256;
+}
