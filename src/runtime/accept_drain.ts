@@ -9,8 +9,13 @@
 
 /** How long without a new accept means the queue is empty (ms). */
 const IDLE_MS = 3;
-/** Longest drain, so a flood cannot hold a shutdown open (ms). */
-const MAX_MS = 250;
+/**
+ * Longest drain (ms). What was queued when closing began is accepted within
+ * the first event-loop turns (node and Bun accept the whole queue per
+ * readiness event); the bound keeps a peer that keeps connecting from
+ * holding a shutdown open.
+ */
+const MAX_MS = 25;
 
 /**
  * Resolves once `accepted()` (a count of accepted connections) has not grown

@@ -46,10 +46,13 @@ class NodeConn implements Conn {
     // A listener bound to one address already knows the local end: skip getsockname(2).
     this.localAddress = local?.address ?? normalizeAddress(socket.localAddress ?? "");
     this.localPort = local?.port ?? socket.localPort ?? 0;
+    // Both or neither: a source is never recorded without its port (Bun's
+    // node:net may read them with separate getpeername(2) calls).
     const remote = socket.remoteAddress;
-    if (remote !== undefined) {
+    const remotePort = socket.remotePort;
+    if (remote !== undefined && remotePort) {
       this.remoteAddress = normalizeAddress(remote);
-      this.remotePort = socket.remotePort ?? null;
+      this.remotePort = remotePort;
     } else {
       // The peer reset before getpeername(2): only Bun can still ask the kernel.
       const fd = (socket as Socket & { _handle?: { fd?: number } })._handle?.fd;

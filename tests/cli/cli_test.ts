@@ -71,7 +71,10 @@ for (
     [["--banner", "\\q"], /^sockscope: --banner: .*\\q.*\n$/],
     [["--capture-bytes", "lots"], /^sockscope: --capture-bytes: .*lots.*\n$/],
     [["--port"], /^sockscope: --port: missing value\n$/],
-    [["frobnicate"], /^sockscope: unknown command "frobnicate": expected listen or tap \(see --help\)\n$/],
+    [
+      ["frobnicate"],
+      /^sockscope: unknown command "frobnicate": expected listen or tap \(see --help\)\n$/,
+    ],
   ] as [string[], RegExp][]
 ) {
   test(`wrong usage "${args.join(" ")}" exits 2 with one line naming the flag`, async () => {
