@@ -59,9 +59,9 @@ def main():
                 ok = verdict(test, label, r_plain, r_socat)
                 socat = f"{r_socat:.2f}×" if r_socat is not None else ""
                 print(f"| {label} | {m:,.2f} ({lo:,.2f}–{hi:,.2f}) | **{r_plain:.2f}×** | {socat} | {target(test, label)} | {'PASS' if ok else 'MISS'} |")
-        errs = d.get("errors") or []
+        errs = {k: v for k, v in (d.get("errors") or {}).items() if v}
         if errs:
-            print(f"\n{len(errs)} harness errors in {os.path.basename(path)}: {errs[:3]}")
+            print(f"\nharness errors in {os.path.basename(path)}: {errs}")
 
 
 if __name__ == "__main__":

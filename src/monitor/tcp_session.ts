@@ -51,6 +51,24 @@ export interface UpstreamTarget {
 }
 
 type UpstreamState = "connecting" | "open" | "closed" | "failed";
+/** Client bytes held while the upstream connects; past it the client is paused. */
+const PENDING_LIMIT = 64 * 1024;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Tap mode: the relay's other half. Allocated only for tap sessions, so listen sessions stay small. */
+interface Relay {
+  readonly target: UpstreamTarget;
+  up: Conn | undefined;
+  state: UpstreamState | undefined;
+  connectMs: number | undefined;
+  error: UpstreamError | undefined;
+  failure: Error | undefined;
+  /** Client bytes that arrived while the upstream was still connecting. */
+  pending: Uint8Array[] | undefined;
+  pendingBytes: number;
+  /** The client's FIN came before the upstream answered. */
+  origEndPending: boolean;
+}
 
 /**
  * Community ID of a TCP flow; undefined (and reported) if an address cannot be
@@ -93,22 +111,25 @@ export class TcpSession implements ConnHandler {
   #firstEnd: Direction | null = null;
   #origFirstMs: number | undefined;
   #respFirstMs: number | undefined;
-  // Tap mode: the relay's other half.
-  #target: UpstreamTarget | undefined;
-  #up: Conn | undefined;
-  #upState: UpstreamState | undefined;
-  #upConnectMs: number | undefined;
-  #upError: UpstreamError | undefined;
-  #upFailure: Error | undefined;
-  /** Client bytes that arrived while the upstream was still connecting (the client is paused meanwhile). */
-  #pending: Uint8Array[] = [];
-  #origEndPending = false;
+  #relay: Relay | undefined;
   #clientInfo: ConnCloseInfo | undefined;
 
   constructor(host: SessionHost, conn: Conn, target?: UpstreamTarget) {
     this.#host = host;
     this.conn = conn;
-    this.#target = target;
+    if (target !== undefined) {
+      this.#relay = {
+        target,
+        up: undefined,
+        state: undefined,
+        connectMs: undefined,
+        error: undefined,
+        failure: undefined,
+        pending: undefined,
+        pendingBytes: 0,
+        origEndPending: false,
+      };
+    }
     this.startMs = Date.now();
     this.lastActive = this.startMs;
     this.communityId = conn.remoteAddress === null || conn.remotePort === null
@@ -149,42 +170,46 @@ export class TcpSession implements ConnHandler {
     if (offset === 0) this.#origFirstMs = this.lastActive - this.startMs;
     this.#host.countIn(n);
     if (offset < this.#host.captureBytes) this.#capture("orig", offset, chunk);
-    if (this.#target === undefined) return;
-    if (this.#upState === "open") {
-      if (!this.#up!.write(chunk)) this.conn.pause(); // resumed by the upstream's drain
-    } else if (this.#upState === "connecting") {
-      this.#pending.push(chunk.slice());
-      this.conn.pause();
+    const relay = this.#relay;
+    if (relay === undefined) return;
+    if (relay.state === "open") {
+      if (!relay.up!.write(chunk)) this.conn.pause(); // resumed by the upstream's drain
+    } else if (relay.state === "connecting") {
+      // Keep reading (and recording) what the client sends meanwhile, up to
+      // a bound: even a client of a dead upstream shows what it wanted.
+      (relay.pending ??= []).push(chunk.slice());
+      relay.pendingBytes += n;
+      if (relay.pendingBytes >= PENDING_LIMIT) this.conn.pause();
     }
   }
 
   /** The client can take more: let the upstream send again. */
   drain(): void {
-    this.#up?.resume();
+    this.#relay?.up?.resume();
   }
 
   /** Tap mode: dials the upstream; the client waits (paused) until it answers. */
   dial(): void {
-    const target = this.#target;
-    if (target === undefined || this.#upState !== undefined) return;
-    this.#upState = "connecting";
-    this.conn.pause();
-    this.#host.connect({ hostname: target.host, port: target.port, timeoutMs: target.timeoutMs })
-      .then((up) => this.#upOpened(up), (err) => this.#upFailed(err));
+    const relay = this.#relay;
+    if (relay === undefined || relay.state !== undefined) return;
+    relay.state = "connecting";
+    const { host, port, timeoutMs } = relay.target;
+    this.#host.connect({ hostname: host, port, timeoutMs })
+      .then((up) => this.#upOpened(relay, up), (err) => this.#upFailed(relay, err));
   }
 
-  #upOpened(up: Conn): void {
-    this.#up = up;
-    this.#upConnectMs = Date.now() - this.startMs;
-    this.#upState = "open";
+  #upOpened(relay: Relay, up: Conn): void {
+    relay.up = up;
+    relay.connectMs = Date.now() - this.startMs;
+    relay.state = "open";
     up.start({
-      data: (chunk) => this.#fromUpstream(chunk),
+      data: (chunk) => this.#fromUpstream(up, chunk),
       end: () => {
         this.#ended("resp", "fin");
         this.conn.closeWrite();
       },
       drain: () => this.conn.resume(),
-      close: (info) => this.#upClosed(info),
+      close: (info) => this.#upClosed(relay, info),
     });
     if (this.#clientInfo !== undefined) {
       // The client left while we were dialling.
@@ -193,35 +218,39 @@ export class TcpSession implements ConnHandler {
       return;
     }
     let full = false;
-    for (const chunk of this.#pending) full = !up.write(chunk);
-    this.#pending = [];
-    if (this.#origEndPending) up.closeWrite();
-    if (!full) this.conn.resume();
+    for (const chunk of relay.pending ?? []) full = !up.write(chunk);
+    const paused = relay.pendingBytes >= PENDING_LIMIT;
+    relay.pending = undefined;
+    relay.pendingBytes = 0;
+    if (relay.origEndPending) up.closeWrite();
+    // Paused for the limit: resume now, or on the upstream's drain when it is full.
+    if (paused && !full) this.conn.resume();
   }
 
-  #upFailed(err: unknown): void {
-    this.#upState = "failed";
-    this.#pending = [];
-    this.#upError = err instanceof ConnectError ? err.reason : "error";
-    this.#upFailure = err instanceof Error ? err : new Error(String(err));
+  #upFailed(relay: Relay, err: unknown): void {
+    relay.state = "failed";
+    relay.pending = undefined;
+    relay.pendingBytes = 0;
+    relay.error = err instanceof ConnectError ? err.reason : "error";
+    relay.failure = err instanceof Error ? err : new Error(String(err));
     if (this.#clientInfo !== undefined) return this.#finish();
     this.closeReason ??= "error";
     // Refused is passed on as what it was (a reset) where the runtime can.
-    if (this.#upError === "refused") this.conn.reset();
+    if (relay.error === "refused") this.conn.reset();
     else this.conn.close();
   }
 
-  #fromUpstream(chunk: Uint8Array): void {
+  #fromUpstream(up: Conn, chunk: Uint8Array): void {
     const n = chunk.byteLength;
     this.lastActive = Date.now();
     this.#respFirstMs ??= this.lastActive - this.startMs;
     this.#capture("resp", this.#respCaptured, chunk);
     this.#respCaptured += n;
-    if (!this.conn.write(chunk)) this.#up!.pause(); // resumed by the client's drain
+    if (!this.conn.write(chunk)) up.pause(); // resumed by the client's drain
   }
 
-  #upClosed(info: ConnCloseInfo): void {
-    this.#upState = "closed";
+  #upClosed(relay: Relay, info: ConnCloseInfo): void {
+    relay.state = "closed";
     if (info.reset) {
       this.#ended("resp", "rst");
       this.conn.reset(); // the reset is passed on
@@ -255,10 +284,11 @@ export class TcpSession implements ConnHandler {
 
   end(): void {
     this.#ended("orig", "fin");
-    if (this.#target !== undefined) {
+    const relay = this.#relay;
+    if (relay !== undefined) {
       // Tap: the client's FIN goes on to the upstream (after what is queued).
-      if (this.#upState === "open") this.#up!.closeWrite();
-      else this.#origEndPending = true;
+      if (relay.state === "open") relay.up!.closeWrite();
+      else relay.origEndPending = true;
       return;
     }
     // Sink semantics: the peer is done sending, so finish our side too.
@@ -282,10 +312,11 @@ export class TcpSession implements ConnHandler {
     if (this.#closed || this.#clientInfo !== undefined) return;
     this.#clientInfo = info;
     if (info.reset) this.#ended("orig", "rst");
-    if (this.#upState === "open") {
-      if (info.reset) this.#up!.reset(); // the reset is passed on
-      else if (info.error) this.#up!.close();
-      else this.#up!.closeWrite(); // see #upClosed: queued bytes still go out
+    const relay = this.#relay;
+    if (relay?.state === "open") {
+      if (info.reset) relay.up!.reset(); // the reset is passed on
+      else if (info.error) relay.up!.close();
+      else relay.up!.closeWrite(); // see #upClosed: queued bytes still go out
     }
     this.#finish();
   }
@@ -294,15 +325,21 @@ export class TcpSession implements ConnHandler {
   #finish(): void {
     const info = this.#clientInfo;
     if (this.#closed || info === undefined) return;
-    if (this.#upState === "connecting" || this.#upState === "open") return;
+    const relay = this.#relay;
+    if (relay?.state === "connecting" || relay?.state === "open") return;
     this.#closed = true;
-    const upstreamReset = this.#respEnd === "rst" && this.#target !== undefined;
-    const failure = info.error ?? this.#upFailure;
+    const failure = info.error ?? relay?.failure;
     const reason: CloseReason = this.closeReason ??
-      (info.reset || upstreamReset ? "rst" : failure ? "error" : "fin");
+      (info.reset || (relay !== undefined && this.#respEnd === "rst")
+        ? "rst"
+        : failure
+        ? "error"
+        : "fin");
     const now = Date.now();
     const c = this.conn;
-    const event: ConnCloseEvent = {
+    // One literal plus conditional fields, no spreads: this runs once per
+    // connection. (The log's encoder writes the fields in its own fixed order.)
+    const event: Mutable<ConnCloseEvent> = {
       ts: isoTimestamp(now),
       type: "conn.close",
       uid: this.uid,
@@ -316,39 +353,35 @@ export class TcpSession implements ConnHandler {
       duration: (now - this.startMs) / 1000,
       orig_bytes: this.origBytes,
       resp_bytes: c.bytesWritten,
-      ...(reason === "error" && failure ? { error: String(failure.message ?? failure) } : {}),
       start: isoTimestamp(this.startMs),
       orig_end: this.#origEnd,
       resp_end: this.#respEnd,
       first_end: this.#firstEnd,
-      ...(this.#origFirstMs === undefined ? {} : { orig_first_ms: this.#origFirstMs }),
-      ...(this.#respFirstMs === undefined ? {} : { resp_first_ms: this.#respFirstMs }),
-      ...(this.#target === undefined ? {} : this.#upstreamFields()),
     };
+    if (reason === "error" && failure) event.error = String(failure.message ?? failure);
+    if (this.#origFirstMs !== undefined) event.orig_first_ms = this.#origFirstMs;
+    if (this.#respFirstMs !== undefined) event.resp_first_ms = this.#respFirstMs;
+    if (relay !== undefined) {
+      event.upstream_addr = relay.target.host;
+      event.upstream_port = relay.target.port;
+      if (relay.up !== undefined) event.upstream_sport = relay.up.localPort;
+      if (relay.connectMs !== undefined) event.upstream_connect_ms = relay.connectMs;
+      if (relay.error !== undefined) event.upstream_error = relay.error;
+    }
     this.#host.sessionClosed(this, event);
-  }
-
-  #upstreamFields(): Partial<ConnCloseEvent> {
-    const target = this.#target!;
-    return {
-      upstream_addr: target.host,
-      upstream_port: target.port,
-      ...(this.#up === undefined ? {} : { upstream_sport: this.#up.localPort }),
-      ...(this.#upConnectMs === undefined ? {} : { upstream_connect_ms: this.#upConnectMs }),
-      ...(this.#upError === undefined ? {} : { upstream_error: this.#upError }),
-    };
   }
 
   /** Closes the connection on the monitor's initiative, recording `reason`. */
   closeFor(reason: CloseReason): void {
     if (this.#closed) return;
     this.closeReason ??= reason;
-    if (this.#target === undefined) {
+    const relay = this.#relay;
+    if (relay === undefined) {
       // sockscope ends the connection: its FIN goes out (unless the peer had
       // already reset, which close() then records).
       this.#ended("resp", "fin");
-    } else if (this.#upState === "open") {
-      this.#up!.close();
+    } else if (relay.state === "open") {
+      relay.up!.close();
     }
     this.conn.close();
   }
@@ -361,7 +394,8 @@ export class TcpSession implements ConnHandler {
   /** Records a close the adapter never reported (last resort at shutdown). */
   forceClosed(reason: CloseReason): void {
     this.closeReason ??= reason;
-    if (this.#upState === "connecting" || this.#upState === "open") this.#upState = "closed";
+    const relay = this.#relay;
+    if (relay?.state === "connecting" || relay?.state === "open") relay.state = "closed";
     this.close({ reset: false });
     this.#clientInfo ??= { reset: false };
     this.#finish();

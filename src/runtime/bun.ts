@@ -14,11 +14,14 @@ import type { Conn, ConnHandler } from "../net/conn.ts";
 import type { ConnCallback, TcpListener, TcpListenOptions } from "../net/listener.ts";
 import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
-import { bunApi, type BunSocket, type BunTcpListener } from "./bun_api.ts";
+import { bunApi, type BunSocket, type BunSocketHandler, type BunTcpListener } from "./bun_api.ts";
 import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
 import { asError } from "./accept_errors.ts";
 import { drainAcceptQueue } from "./accept_drain.ts";
+import { withDeadline } from "./connect_error.ts";
+import { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "../net/connect.ts";
 import { peerNameOf } from "./peer_name.ts";
+import { shutdownWrite } from "./half_close.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
 
@@ -28,6 +31,7 @@ const CLOSE_WRITE_REQUESTED = 2;
 const PEER_ENDED = 4;
 const CLOSED = 8;
 const RESET = 16;
+const START_PAUSED = 32;
 
 class BunConn implements Conn {
   readonly remoteAddress: string | null;
@@ -41,14 +45,23 @@ class BunConn implements Conn {
   #flags = 0;
   #error: Error | undefined = undefined;
 
-  constructor(socket: BunSocket<BunConn>, local: LocalEnd | undefined) {
+  constructor(socket: BunSocket<BunConn>, local: LocalEnd | undefined, outbound = false) {
     this.#socket = socket;
+    // An outbound socket opens before its caller can start() it: hold the
+    // bytes in the socket until then.
+    if (outbound) {
+      this.#flags |= START_PAUSED;
+      socket.pause();
+    }
     this.#local = local ??
       { address: normalizeAddress(socket.localAddress), port: socket.localPort };
+    // Address and port come from separate getpeername(2) calls: a peer that
+    // resets between them leaves one of the two; then ask the kernel for both.
     const remote = socket.remoteAddress;
-    if (remote !== undefined) {
+    const remotePort = socket.remotePort;
+    if (remote !== undefined && remotePort) {
       this.remoteAddress = normalizeAddress(remote);
-      this.remotePort = socket.remotePort ?? null;
+      this.remotePort = remotePort;
     } else {
       // The peer reset before Bun's getpeername(2); SO_PEERNAME still knows it.
       const peer = peerNameOf(socket.fd ?? -1);
@@ -74,6 +87,10 @@ class BunConn implements Conn {
 
   start(handler: ConnHandler): void {
     this.handler = handler;
+    if (this.#flags & START_PAUSED) {
+      this.#flags &= ~START_PAUSED;
+      this.#socket.resume();
+    }
   }
 
   write(data: Uint8Array): boolean {
@@ -143,7 +160,8 @@ class BunConn implements Conn {
     this.#flags |= WRITE_SHUT;
     // Both sides done: end() closes the socket; else only stop sending.
     if (this.#flags & PEER_ENDED) this.#socket.end();
-    else this.#socket.shutdown(true);
+    // Bun's own shutdown() would stop delivering what the peer still sends.
+    else if (!shutdownWrite(this.#socket.fd)) this.#socket.shutdown(true);
   }
 
   close(): void {
@@ -261,6 +279,57 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
   }
 }
 
+/** Socket callbacks of outbound connections: the same as a listener's, with errors caught. */
+const OUTBOUND: BunSocketHandler<BunConn> = {
+  open(socket) {
+    socket.data = new BunConn(socket, undefined, true);
+  },
+  data(socket, data) {
+    try {
+      socket.data.handler?.data(data);
+    } catch (err) {
+      socket.data.threw(err);
+    }
+  },
+  drain(socket) {
+    try {
+      socket.data.onDrain();
+    } catch (err) {
+      socket.data.threw(err);
+    }
+  },
+  end(socket) {
+    try {
+      socket.data.onEnd();
+    } catch (err) {
+      socket.data.threw(err);
+    }
+  },
+  error: (socket, error) => socket.data?.onError(error),
+  close(socket, error) {
+    try {
+      socket.data?.onClose(error);
+    } catch { /* the handler's own failure: nothing is left to close */ }
+  },
+};
+
+/** Outbound on `Bun.connect` (native sockets, as listeners use `Bun.listen`). */
+function connectTcp(options: TcpConnectOptions): Promise<Conn> {
+  const attempt = bunApi().connect<BunConn>({
+    hostname: options.hostname,
+    port: options.port,
+    allowHalfOpen: true,
+    socket: OUTBOUND,
+  }).then((socket) => socket.data as Conn);
+  return withDeadline(
+    attempt,
+    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+    // Bun.connect cannot be cancelled; a late connection is closed on arrival.
+    () => {},
+    (conn) => conn.close(),
+  );
+}
+
 /**
  * Creates the adapter used on Bun.
  *
@@ -282,10 +351,6 @@ export function createBunAdapter(): RuntimeAdapter {
       const { createNodeAdapter } = await import("./node.ts");
       return createNodeAdapter().listenUdp(options, onDatagram);
     },
-    // Outbound through node:net for now (Bun.connect not measured against it yet).
-    connectTcp: async (options) => {
-      const { createNodeAdapter } = await import("./node.ts");
-      return createNodeAdapter().connectTcp(options);
-    },
+    connectTcp,
   };
 }

@@ -54,6 +54,12 @@ export interface BunApi {
     exclusive?: boolean;
     socket: BunSocketHandler<Data>;
   }): BunTcpListener;
+  connect<Data>(options: {
+    hostname: string;
+    port: number;
+    allowHalfOpen?: boolean;
+    socket: BunSocketHandler<Data>;
+  }): Promise<BunSocket<Data>>;
 }
 
 /** The running Bun global (only call this on Bun). */

@@ -8,8 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
+import process from "node:process";
 import { startCli } from "../_helpers/cli.ts";
 import { within } from "../_helpers/client.ts";
+import { runtime } from "../_helpers/runtimes.ts";
 
 const haveRedis = ["redis-server", "redis-cli", "redis-benchmark"].every((tool) =>
   spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0
@@ -180,5 +182,53 @@ test("tap: wrong mappings exit 2 with one line naming the flag", async () => {
     assert.equal(code, 2, `${args.join(" ")}: ${run.stderr()}`);
     assert.match(run.stderr(), pattern);
     assert.equal(run.stderr().trim().split("\n").length, 1);
+  }
+});
+
+test("tap: an unreachable upstream (a route that rejects) is recorded as unreachable", async (t) => {
+  // Needs its own network namespace (root) so that the route exists only there.
+  if (process.getuid?.() !== 0) return t.skip("needs root for unshare -n (CI runs as root)");
+  for (const tool of ["unshare", "nsenter", "ip"]) {
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
+      return t.skip(`${tool} is not installed (.ci/run installs it)`);
+    }
+  }
+  const run = startCli(
+    ["tap", "18300", "10.99.99.1:80", "--print", "none", "--log", "-"],
+    {},
+    [
+      "unshare",
+      "-n",
+      "--",
+      "sh",
+      "-c",
+      'ip link set lo up && ip route add unreachable 10.99.99.0/24 && exec "$@"',
+      "sh",
+    ],
+  );
+  try {
+    await run.waitFor(/listening on tcp 127\.0\.0\.1:18300/, "listening", "stderr");
+    const client = spawnSync("nsenter", [
+      `--net=/proc/${run.pid}/ns/net`,
+      "node",
+      "-e",
+      `const s = require("node:net").connect(18300, "127.0.0.1");
+       s.on("error", () => {}); s.resume(); s.on("close", () => process.exit(0));`,
+    ], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(client.status, 0, client.stderr);
+    // Bun 1.4 reports every failed connect as ECONNREFUSED, EHOSTUNREACH
+    // included (Bun.connect and its node:net alike): there the record can only
+    // say refused (docs/events.md).
+    const expected = runtime === "bun" ? "refused" : "unreachable";
+    await run.waitFor(new RegExp(`"upstream_error":"${expected}"`), "the upstream failure record");
+    run.signal("SIGTERM");
+    assert.equal((await within(run.exited, 20_000, "exit")).code, 0);
+    const close = run.stdout().trim().split("\n").map((l) => JSON.parse(l))
+      .find((e) => e.type === "conn.close");
+    assert.equal(close.upstream_addr, "10.99.99.1");
+    assert.equal(close.reason, "error");
+    assert.match(close.error, runtime === "bun" ? /refused/ : /unreachable/);
+  } finally {
+    run.kill();
   }
 });

@@ -139,6 +139,47 @@ test("an upstream that refuses: the client is closed and the record says refused
   }
 });
 
+test("an upstream that does not answer: timeout after connectTimeout, recorded as such", async () => {
+  // A listener whose accept queue is full (listen(2) backlog 0, never
+  // accepted): the kernel drops further SYNs, so the connect never completes.
+  const code = `
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+fill = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(s.getsockname())
+    except BlockingIOError: pass
+    fill.append(c)
+time.sleep(0.2)
+print(s.getsockname()[1], flush=True)
+sys.stdin.read()`;
+  const { spawn } = await import("node:child_process");
+  const hole = spawn("python3", ["-c", code], { stdio: ["pipe", "pipe", "inherit"] });
+  const [line] = await once(hole.stdout!, "data");
+  const monitor = await listen({
+    taps: [{ port: 0, upstreamHost: "127.0.0.1", upstreamPort: Number(String(line).trim()) }],
+    connectTimeout: 300,
+  });
+  const events: MonitorEvent[] = [];
+  monitor.subscribe((e) => events.push(e));
+  try {
+    const client = await connect(monitor.addresses[0].port);
+    client.socket.write("waiting for an upstream");
+    await within(client.ended, 5000, "the client's connection ends");
+    client.socket.destroy();
+    await eventually(() => closes(events).length === 1, 5000, "conn.close");
+    const rec = closes(events)[0];
+    assert.equal(rec.upstream_error, "timeout");
+    assert.equal(rec.reason, "error");
+    assert.ok(rec.duration >= 0.29, `closed after the timeout (${rec.duration}s)`);
+    assert.equal(rec.orig_bytes, "waiting for an upstream".length);
+  } finally {
+    await monitor.close();
+    hole.kill();
+  }
+});
+
 test("resets pass through the tap", async () => {
   const adapter = await loadAdapter();
   const ups: net.Socket[] = [];

@@ -116,6 +116,28 @@ for (const name of adapters) {
       }
     });
 
+    test("after closeWrite() the peer can still send: every byte arrives, then its FIN", async () => {
+      const adapter = await loadAdapter(name);
+      const { listener, next } = await serve(adapter);
+      try {
+        const client = await connect(listener.localPort);
+        const a = await next();
+        a.conn.write(new TextEncoder().encode("bye"));
+        a.conn.closeWrite(); // our FIN first
+        await within(client.ended, 5000, "our FIN at the client");
+        assert.equal(new TextDecoder().decode(client.received()), "bye");
+        const late = pseudoRandomBytes(100_000, 4);
+        client.socket.write(late);
+        client.end();
+        await within(a.ended, 5000, "the client's FIN");
+        assert.deepEqual(concat(a.chunks), late);
+        const info = await within(a.closed, 5000, "close");
+        assert.equal(info.reset, false);
+      } finally {
+        await listener.close();
+      }
+    });
+
     test("writes reach the peer and bytesWritten is exact", async () => {
       const adapter = await loadAdapter(name);
       const { listener, next } = await serve(adapter);
