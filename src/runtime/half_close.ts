@@ -10,34 +10,9 @@
  * @module
  */
 
-type Shutdown = (fd: number, how: number) => number;
-
-interface BunFfi {
-  dlopen(
-    path: string,
-    symbols: Record<string, { args: string[]; returns: string }>,
-  ): { symbols: { shutdown: Shutdown } };
-}
+import { bunLibc } from "./bun_libc.ts";
 
 const SHUT_WR = 1;
-
-/** undefined: not tried yet; null: not available here. */
-let shutdown: Shutdown | null | undefined;
-
-function load(): Shutdown | null {
-  try {
-    const g = globalThis as { Bun?: unknown; process?: { platform?: string } };
-    if (g.Bun === undefined || g.process?.platform !== "linux") return null;
-    const req = (import.meta as ImportMeta & { require?: (id: string) => unknown }).require;
-    if (typeof req !== "function") return null;
-    const ffi = req("bun:ffi") as BunFfi;
-    return ffi.dlopen("libc.so.6", {
-      shutdown: { args: ["i32", "i32"], returns: "i32" },
-    }).symbols.shutdown;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Sends FIN on socket `fd` with shutdown(2), keeping the read side open.
@@ -51,7 +26,7 @@ function load(): Shutdown | null {
  * ```
  */
 export function shutdownWrite(fd: number | undefined): boolean {
-  if (shutdown === undefined) shutdown = load();
-  if (shutdown === null || fd === undefined || !(fd >= 0)) return false;
-  return shutdown(fd, SHUT_WR) === 0;
+  const libc = bunLibc();
+  if (libc === null || fd === undefined || !(fd >= 0)) return false;
+  return libc.shutdown(fd, SHUT_WR) === 0;
 }

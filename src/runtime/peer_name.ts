@@ -14,6 +14,7 @@
  */
 
 import { formatIp } from "../net/ip.ts";
+import { bunLibc } from "./bun_libc.ts";
 
 /** A peer's address and port. */
 export interface PeerName {
@@ -23,43 +24,12 @@ export interface PeerName {
   readonly port: number;
 }
 
-type GetSockOpt = (fd: number, level: number, name: number, value: unknown, len: unknown) => number;
-
-interface BunFfi {
-  dlopen(
-    path: string,
-    symbols: Record<string, { args: string[]; returns: string }>,
-  ): { symbols: { getsockopt: GetSockOpt } };
-  ptr(view: ArrayBufferView): unknown;
-}
-
 const SOL_SOCKET = 1;
 const SO_PEERNAME = 28;
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCKADDR_IN = 16;
 const SOCKADDR_IN6 = 28;
-
-/** undefined: not tried yet; null: not available on this runtime or platform. */
-let getsockopt: { call: GetSockOpt; ptr: BunFfi["ptr"] } | null | undefined;
-
-function load(): typeof getsockopt {
-  try {
-    const g = globalThis as { Bun?: unknown; process?: { platform?: string } };
-    if (g.Bun === undefined || g.process?.platform !== "linux") return null;
-    // Loaded synchronously and only on first need: the open callback cannot
-    // wait, and most runs never see a reset-before-accept peer.
-    const req = (import.meta as ImportMeta & { require?: (id: string) => unknown }).require;
-    if (typeof req !== "function") return null;
-    const ffi = req("bun:ffi") as BunFfi;
-    const lib = ffi.dlopen("libc.so.6", {
-      getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
-    });
-    return { call: lib.symbols.getsockopt, ptr: ffi.ptr };
-  } catch {
-    return null; // not glibc, or FFI unavailable: the peer stays unknown
-  }
-}
 
 /**
  * The peer of socket `fd` via `SO_PEERNAME`, or undefined where that cannot
@@ -72,16 +42,15 @@ function load(): typeof getsockopt {
  * ```
  */
 export function peerNameOf(fd: number): PeerName | undefined {
-  if (getsockopt === undefined) getsockopt = load();
-  const api = getsockopt;
-  if (api === null || api === undefined || !(fd >= 0)) return undefined;
+  const api = bunLibc();
+  if (api === null || !(fd >= 0)) return undefined;
   const buf = new Uint8Array(SOCKADDR_IN6);
   const len = new Uint32Array(1);
   // The kernel rejects (EINVAL) a buffer longer than the address: ask for an
   // IPv4 one first, and again with the IPv6 size if the family says so.
   for (const size of [SOCKADDR_IN, SOCKADDR_IN6]) {
     len[0] = size;
-    if (api.call(fd, SOL_SOCKET, SO_PEERNAME, api.ptr(buf), api.ptr(len)) !== 0) {
+    if (api.getsockopt(fd, SOL_SOCKET, SO_PEERNAME, api.ptr(buf), api.ptr(len)) !== 0) {
       return undefined;
     }
     const family = buf[0] | (buf[1] << 8); // sa_family_t, host order (little-endian on Linux targets)

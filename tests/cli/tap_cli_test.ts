@@ -11,20 +11,12 @@ import { once } from "node:events";
 import process from "node:process";
 import { startCli } from "../_helpers/cli.ts";
 import { within } from "../_helpers/client.ts";
+import { closedPort } from "../_helpers/servers.ts";
 import { runtime } from "../_helpers/runtimes.ts";
 
 const haveRedis = ["redis-server", "redis-cli", "redis-benchmark"].every((tool) =>
   spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0
 );
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function redisCli(port: number, ...args: string[]): string {
   const r = spawnSync("redis-cli", ["-p", String(port), ...args], {
@@ -47,7 +39,7 @@ test("tap in front of redis: clients are served through it, and every connection
     : "redis-server/redis-cli/redis-benchmark not installed (apt-get install redis-server redis-tools)",
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), "sockscope-tap-"));
-  const redisPort = await freePort();
+  const redisPort = await closedPort();
   const redis = spawn("redis-server", [
     "--port",
     String(redisPort),
@@ -127,7 +119,7 @@ test("tap in front of redis: clients are served through it, and every connection
 });
 
 test("tap: an upstream that refuses is recorded as refused and the tap keeps serving", async () => {
-  const deadPort = await freePort();
+  const deadPort = await closedPort();
   const cli = startCli(["tap", "0", `127.0.0.1:${deadPort}`, "--print", "none", "--log", "-"]);
   try {
     const m = await cli.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/, "listening", "stderr");

@@ -2,8 +2,7 @@
 // both sides; every property a user relies on checked on the bytes and the record.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
-import { once } from "node:events";
+import type net from "node:net";
 import {
   type ConnCloseEvent,
   listen,
@@ -12,26 +11,7 @@ import {
   type MonitorEvent,
 } from "sockscope";
 import { concat, connect, eventually, pseudoRandomBytes, within } from "../_helpers/client.ts";
-
-/** A node:net service on an ephemeral port. */
-async function service(onSocket: (s: net.Socket) => void) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (s) => {
-    sockets.add(s);
-    s.on("error", () => {});
-    s.on("close", () => sockets.delete(s));
-    onSocket(s);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
+import { blackHole, closedPort, peerServer } from "../_helpers/servers.ts";
 
 async function tapTo(
   upstreamPort: number,
@@ -50,7 +30,7 @@ function closes(events: MonitorEvent[]): ConnCloseEvent[] {
 }
 
 test("tap relays bytes both ways unchanged and records the flow with its upstream", async () => {
-  const up = await service((s) => {
+  const up = await peerServer((s) => {
     s.write("+OK ready\r\n");
     s.on("data", (c) => s.write(c)); // echo
     s.on("end", () => s.end());
@@ -91,7 +71,7 @@ test("tap relays bytes both ways unchanged and records the flow with its upstrea
 
 test("a half-close reaches the other side; the upstream keeps sending after the client's FIN", async () => {
   let upstreamSaw = "";
-  const up = await service((s) => {
+  const up = await peerServer((s) => {
     s.on("data", (c) => (upstreamSaw += c));
     s.on("end", () => {
       s.write(`after FIN: ${upstreamSaw}`);
@@ -118,11 +98,7 @@ test("a half-close reaches the other side; the upstream keeps sending after the 
 });
 
 test("an upstream that refuses: the client is closed and the record says refused", async () => {
-  const probe = net.createServer();
-  probe.listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const deadPort = (probe.address() as net.AddressInfo).port;
-  await new Promise((r) => probe.close(r));
+  const deadPort = await closedPort();
   const { monitor, port, events } = await tapTo(deadPort);
   try {
     const client = await connect(port);
@@ -140,25 +116,9 @@ test("an upstream that refuses: the client is closed and the record says refused
 });
 
 test("an upstream that does not answer: timeout after connectTimeout, recorded as such", async () => {
-  // A listener whose accept queue is full (listen(2) backlog 0, never
-  // accepted): the kernel drops further SYNs, so the connect never completes.
-  const code = `
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
-fill = []
-for _ in range(4):
-    c = socket.socket(); c.setblocking(False)
-    try: c.connect(s.getsockname())
-    except BlockingIOError: pass
-    fill.append(c)
-time.sleep(0.2)
-print(s.getsockname()[1], flush=True)
-sys.stdin.read()`;
-  const { spawn } = await import("node:child_process");
-  const hole = spawn("python3", ["-c", code], { stdio: ["pipe", "pipe", "inherit"] });
-  const [line] = await once(hole.stdout!, "data");
+  const hole = await blackHole(); // a listener that never answers
   const monitor = await listen({
-    taps: [{ port: 0, upstreamHost: "127.0.0.1", upstreamPort: Number(String(line).trim()) }],
+    taps: [{ port: 0, upstreamHost: "127.0.0.1", upstreamPort: hole.port }],
     connectTimeout: 300,
   });
   const events: MonitorEvent[] = [];
@@ -176,7 +136,7 @@ sys.stdin.read()`;
     assert.equal(rec.orig_bytes, "waiting for an upstream".length);
   } finally {
     await monitor.close();
-    hole.kill();
+    hole.stop();
   }
 });
 
@@ -184,7 +144,7 @@ test("resets pass through the tap", async () => {
   const adapter = await loadAdapter();
   const ups: net.Socket[] = [];
   const upClosed: Promise<boolean>[] = [];
-  const up = await service((s) => {
+  const up = await peerServer((s) => {
     ups.push(s);
     upClosed.push(
       new Promise((res) => {
@@ -227,7 +187,7 @@ test("resets pass through the tap", async () => {
 test("backpressure: a client that stops reading stops the upstream; every byte arrives after", async () => {
   const big = pseudoRandomBytes(16 * 1024 * 1024, 5);
   let upSocket: net.Socket | undefined;
-  const up = await service((s) => {
+  const up = await peerServer((s) => {
     upSocket = s;
     s.write(big);
     s.end();

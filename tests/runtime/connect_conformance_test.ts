@@ -2,9 +2,7 @@
 // this runtime can run: the same push-based Conn as accepted connections.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
+import type net from "node:net";
 import {
   type Conn,
   type ConnCloseInfo,
@@ -14,27 +12,7 @@ import {
 } from "sockscope";
 import { adapters } from "../_helpers/runtimes.ts";
 import { concat, eventually, pseudoRandomBytes, within } from "../_helpers/client.ts";
-
-/** A node:net server on an ephemeral port that hands each accepted socket to `onSocket`. */
-async function peer(onSocket: (s: net.Socket) => void) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (s) => {
-    sockets.add(s);
-    s.on("error", () => {});
-    s.on("close", () => sockets.delete(s));
-    onSocket(s);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
+import { blackHole, closedPort, peerServer } from "../_helpers/servers.ts";
 
 /** Starts `conn` with a handler that records what arrives. */
 function record(conn: Conn) {
@@ -59,40 +37,6 @@ function record(conn: Conn) {
   return r;
 }
 
-/** A port where nothing listens (bound, then released). */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/**
- * A listener whose accept queue is full and never drained (listen(2) with a
- * backlog of 0, never accept(2)): the kernel then drops new SYNs, so a
- * connect neither succeeds nor fails until it gives up. (python3: node:net
- * accepts by itself and cannot leave a queue full.)
- */
-async function blackHole(): Promise<{ port: number; stop: () => void }> {
-  const code = `
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
-fill = []
-for _ in range(4):
-    c = socket.socket(); c.setblocking(False)
-    try: c.connect(s.getsockname())
-    except BlockingIOError: pass
-    fill.append(c)
-time.sleep(0.2)
-print(s.getsockname()[1], flush=True)
-sys.stdin.read()`;
-  const child = spawn("python3", ["-c", code], { stdio: ["pipe", "pipe", "inherit"] });
-  const [line] = await once(child.stdout!, "data");
-  return { port: Number(String(line).trim()), stop: () => child.kill() };
-}
-
 for (const name of adapters) {
   describe(`adapter ${name}: connectTcp`, () => {
     let adapter: RuntimeAdapter;
@@ -100,7 +44,7 @@ for (const name of adapters) {
     test("connects; bytes flow both ways, in order, counted exactly", async () => {
       adapter = await loadAdapter(name);
       const payload = pseudoRandomBytes(200_000, 7);
-      const p = await peer((s) => {
+      const p = await peerServer((s) => {
         s.write("hello from the peer");
         s.on("data", (c) => s.write(c)); // echo
         s.on("end", () => s.end());
@@ -170,7 +114,7 @@ for (const name of adapters) {
       let peerSocket!: net.Socket;
       let endedWith!: (text: string) => void;
       const peerEnded = new Promise<string>((res) => (endedWith = res));
-      const p = await peer((s) => {
+      const p = await peerServer((s) => {
         peerSocket = s;
         let text = "";
         s.on("data", (c) => (text += c));
@@ -197,7 +141,7 @@ for (const name of adapters) {
       adapter = await loadAdapter(name);
       const peerClosed: Promise<boolean>[] = [];
       const sockets: net.Socket[] = [];
-      const p = await peer((s) => {
+      const p = await peerServer((s) => {
         sockets.push(s);
         peerClosed.push(
           new Promise((res) => {
@@ -233,7 +177,7 @@ for (const name of adapters) {
       const big = pseudoRandomBytes(8 * 1024 * 1024, 3);
       let peerSocket: net.Socket | undefined;
       let backedUp = false;
-      const p = await peer((s) => {
+      const p = await peerServer((s) => {
         peerSocket = s;
         backedUp = !s.write(big);
         s.end();
@@ -261,7 +205,7 @@ for (const name of adapters) {
       adapter = await loadAdapter(name);
       let peerSocket: net.Socket | undefined;
       let received = 0;
-      const p = await peer((s) => {
+      const p = await peerServer((s) => {
         peerSocket = s;
         s.pause(); // a peer that does not read, for now
         s.on("data", (c) => (received += c.length));
