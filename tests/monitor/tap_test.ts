@@ -140,6 +140,41 @@ test("an upstream that does not answer: timeout after connectTimeout, recorded a
   }
 });
 
+test("listen's limits apply to taps: the idle timeout closes both sides, max-conns drops at once", async () => {
+  const upstreamClosed: Promise<void>[] = [];
+  const up = await peerServer((s) => {
+    upstreamClosed.push(new Promise((r) => s.on("close", () => r())));
+    s.on("end", () => s.end());
+  });
+  const monitor = await listen({
+    taps: [{ port: 0, upstreamHost: "127.0.0.1", upstreamPort: up.port }],
+    idleTimeout: 150,
+    maxConns: 1,
+  });
+  const events: MonitorEvent[] = [];
+  monitor.subscribe((e) => events.push(e));
+  try {
+    const port = monitor.addresses[0].port;
+    const idle = await connect(port);
+    await eventually(() => upstreamClosed.length === 1, 5000, "the upstream connection");
+    const extra = await connect(port); // past maxConns
+    await within(extra.ended, 5000, "the extra connection is closed");
+    extra.socket.destroy();
+    await within(idle.ended, 5000, "the idle client is closed");
+    idle.socket.destroy();
+    await within(upstreamClosed[0], 5000, "the upstream side is closed too");
+    await eventually(() => closes(events).length === 2, 5000, "both records");
+    const byPort = new Map(closes(events).map((c) => [c.sport, c]));
+    assert.equal(byPort.get(idle.localPort)!.reason, "idle-timeout");
+    assert.equal(byPort.get(idle.localPort)!.upstream_port, up.port);
+    assert.equal(byPort.get(extra.localPort)!.reason, "max-conns");
+    assert.equal(upstreamClosed.length, 1, "a dropped connection never dials the upstream");
+  } finally {
+    await monitor.close();
+    await up.close();
+  }
+});
+
 test("resets pass through the tap", async () => {
   const adapter = await loadAdapter();
   const ups: net.Socket[] = [];
