@@ -112,6 +112,7 @@ class MonitorImpl implements Monitor, SessionHost {
   };
   #sources = new TopCounter<string>(1024);
   #ports = new TopCounter<string>(1024);
+  #portKeys = new Map<number, string>();
   #udpFlows: UdpFlows;
   #udpSweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -242,10 +243,17 @@ class MonitorImpl implements Monitor, SessionHost {
     const peer = s.conn.remoteAddress;
     if (peer !== null) this.#sources.add(peer);
     else this.#connsPeerUnknown++;
-    this.#ports.add(`tcp/${s.conn.localPort}`);
+    this.#ports.add(this.#tcpPortKey(s.conn.localPort));
     this.#sessions.add(s);
     s.conn.start(s);
     this.hub.emit(s.openEvent());
+  }
+
+  /** `tcp/PORT`, made once per port rather than once per connection. */
+  #tcpPortKey(port: number): string {
+    let key = this.#portKeys.get(port);
+    if (key === undefined) this.#portKeys.set(port, key = `tcp/${port}`);
+    return key;
   }
 
   countIn(n: number): void {

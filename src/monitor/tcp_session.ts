@@ -103,6 +103,8 @@ export class TcpSession implements ConnHandler {
   closeReason: CloseReason | undefined;
   /** True while the session counts against the connection limit. */
   live = false;
+  /** Tap mode: the client can take more, so the upstream may send again. */
+  drain: (() => void) | undefined;
   #host: SessionHost;
   #respCaptured = 0;
   #closed = false;
@@ -118,6 +120,9 @@ export class TcpSession implements ConnHandler {
     this.#host = host;
     this.conn = conn;
     if (target !== undefined) {
+      // Only a tap waits for the client to take more (listen sessions then
+      // cost the adapter no 'drain' listener).
+      this.drain = () => this.#relay?.up?.resume();
       this.#relay = {
         target,
         up: undefined,
@@ -181,11 +186,6 @@ export class TcpSession implements ConnHandler {
       relay.pendingBytes += n;
       if (relay.pendingBytes >= PENDING_LIMIT) this.conn.pause();
     }
-  }
-
-  /** The client can take more: let the upstream send again. */
-  drain(): void {
-    this.#relay?.up?.resume();
   }
 
   /** Tap mode: dials the upstream; the client waits (paused) until it answers. */
