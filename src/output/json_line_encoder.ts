@@ -131,7 +131,9 @@ export class JsonLineEncoder {
   }
 
   #field(name: string, value: string | number): void {
-    this.#raw(`,"${name}":`);
+    this.#raw(',"');
+    this.#raw(name);
+    this.#raw('":');
     if (typeof value === "number") this.#num(value);
     else this.#str(value);
   }

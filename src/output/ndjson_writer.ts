@@ -5,10 +5,11 @@
  * @module
  */
 
-import { isDroppable, type MonitorEvent } from "../monitor/events.ts";
+import type { MonitorEvent } from "../monitor/events.ts";
 import type { Sink } from "./sink.ts";
 import { JsonLineEncoder } from "./json_line_encoder.ts";
 import { BatchWriter, type OutageEnd } from "./batch_writer.ts";
+import { FLUSH_BYTES, FLUSH_DELAY_MS, queueEvent } from "./event_queueing.ts";
 
 /** Options of {@linkcode NdjsonWriter}. */
 export interface NdjsonWriterOptions {
@@ -34,13 +35,6 @@ export interface NdjsonWriterOptions {
    */
   readonly onFatal?: (error: Error, cause: string) => void;
 }
-
-/** Lifecycle events are never dropped for speed; only a sink stalled this far behind loses them. */
-const HARD_PENDING_EVENTS = 1_000_000;
-/** Pending bytes (estimated) that start a write on the next turn. */
-const FLUSH_BYTES = 256 * 1024;
-/** Longest wait before pending events are written. */
-const FLUSH_DELAY_MS = 20;
 
 /**
  * An NDJSON event log.
@@ -115,18 +109,7 @@ export class NdjsonWriter {
 
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
-    const out = this.#out;
-    const size = estimate(event);
-    // During an outage the pump itself bounds the queue, counting by the outage's cause.
-    if (
-      out.outageCause === undefined &&
-      ((out.pendingBytes + size > this.#maxPendingBytes && isDroppable(event)) ||
-        out.pendingCount >= HARD_PENDING_EVENTS)
-    ) {
-      out.drop("queue-full");
-      return;
-    }
-    out.push(event, size);
+    queueEvent(this.#out, event, event, this.#maxPendingBytes);
   };
 
   /**
@@ -156,10 +139,4 @@ export class NdjsonWriter {
   close(): Promise<void> {
     return this.#out.close(true);
   }
-}
-
-function estimate(event: MonitorEvent): number {
-  return event.type === "conn.data" || event.type === "udp.datagram"
-    ? 256 + event.data.byteLength * 1.34
-    : 256;
 }

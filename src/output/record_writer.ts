@@ -10,6 +10,7 @@ import { isDroppable, type MonitorEvent } from "../monitor/events.ts";
 import type { Sink } from "./sink.ts";
 import type { RecordFormat } from "./record_format.ts";
 import { BatchWriter, type OutageEnd } from "./batch_writer.ts";
+import { FLUSH_BYTES, FLUSH_DELAY_MS, queueEvent } from "./event_queueing.ts";
 
 /** Options of {@linkcode RecordWriter}. */
 export interface RecordWriterOptions {
@@ -54,12 +55,6 @@ interface Pending {
   failed: boolean;
 }
 
-/** Lifecycle events are never dropped for speed; only a sink stalled this far behind loses them. */
-const HARD_PENDING_EVENTS = 1_000_000;
-/** Pending bytes (estimated) that start a write on the next turn. */
-const FLUSH_BYTES = 256 * 1024;
-/** Longest wait before pending events are written. */
-const FLUSH_DELAY_MS = 20;
 /** A batch buffer past this size is given back once batches are small again. */
 const KEEP_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -183,20 +178,13 @@ export class RecordWriter {
 
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
-    const droppable = isDroppable(event);
-    if (droppable && !this.#format.wantsData) return;
-    const out = this.#out;
-    const size = estimate(event);
-    // During an outage the pump itself bounds the queue, counting by the outage's cause.
-    if (
-      out.outageCause === undefined &&
-      ((out.pendingBytes + size > this.#maxPendingBytes && droppable) ||
-        out.pendingCount >= HARD_PENDING_EVENTS)
-    ) {
-      out.drop("queue-full");
-      return;
-    }
-    out.push({ event, encoded: undefined, failed: false }, size);
+    if (!this.#format.wantsData && isDroppable(event)) return;
+    queueEvent(
+      this.#out,
+      { event, encoded: undefined, failed: false },
+      event,
+      this.#maxPendingBytes,
+    );
   };
 
   /**
@@ -271,10 +259,4 @@ export class RecordWriter {
 
 function bytes(data: string | Uint8Array): Uint8Array {
   return typeof data === "string" ? ENCODER.encode(data) : data;
-}
-
-function estimate(event: MonitorEvent): number {
-  return event.type === "conn.data" || event.type === "udp.datagram"
-    ? 256 + event.data.byteLength * 1.34
-    : 256;
 }
