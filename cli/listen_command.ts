@@ -23,6 +23,7 @@ import { formatDuration } from "../src/format/duration.ts";
 import { formatBytes } from "../src/format/size.ts";
 import { formatHostPort } from "../src/net/ip.ts";
 import type { ListenOptions } from "../src/monitor/options.ts";
+import type { MonitorEvent } from "../src/monitor/events.ts";
 import type { Sink } from "../src/output/sink.ts";
 import type { OutageEnd } from "../src/output/batch_writer.ts";
 import type { Platform } from "../src/runtime/platform.ts";
@@ -37,7 +38,7 @@ const READER_GONE = new Set(["epipe", "econnreset"]);
 
 /** What every output file writer offers (NdjsonWriter and RecordWriter alike). */
 interface OutputWriter {
-  readonly handle: (event: import("../src/monitor/events.ts").MonitorEvent) => void;
+  readonly handle: (event: MonitorEvent) => void;
   readonly dropped: number;
   readonly droppedByCause: Record<string, number>;
   readonly written: number;

@@ -45,6 +45,12 @@ export interface BunTcpListener {
   stop(closeActiveConnections?: boolean): void;
 }
 
+/** `Bun.Server`, as used here. */
+export interface BunHttpServer {
+  readonly port: number;
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+}
+
 /** The used part of the `Bun` global. */
 export interface BunApi {
   listen<Data>(options: {
@@ -60,6 +66,13 @@ export interface BunApi {
     allowHalfOpen?: boolean;
     socket: BunSocketHandler<Data>;
   }): Promise<BunSocket<Data>>;
+  serve(options: {
+    hostname: string;
+    port: number;
+    reusePort?: boolean;
+    development?: boolean;
+    fetch: (request: Request) => Response | Promise<Response>;
+  }): BunHttpServer;
 }
 
 /** The running Bun global (only call this on Bun). */

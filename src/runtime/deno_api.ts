@@ -39,6 +39,13 @@ export interface DenoDatagramConn {
   close(): void;
 }
 
+/** `Deno.HttpServer`, as used here. */
+export interface DenoHttpServer {
+  readonly addr: { readonly hostname: string; readonly port: number };
+  readonly finished: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
 /** A stdio stream. */
 export interface DenoStdStream {
   write(p: Uint8Array): Promise<number>;
@@ -76,6 +83,15 @@ export interface DenoApi {
   connect(
     options: { hostname: string; port: number; transport: "tcp"; signal?: AbortSignal },
   ): Promise<DenoTcpConn>;
+  serve(
+    options: {
+      hostname: string;
+      port: number;
+      onListen?: (addr: unknown) => void;
+      onError?: (error: unknown) => Response | Promise<Response>;
+    },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): DenoHttpServer;
   open(
     path: string,
     options: { append: boolean; create: boolean; write: boolean },

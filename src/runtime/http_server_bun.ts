@@ -5,31 +5,14 @@
  */
 
 import { bindError } from "./bind_error.ts";
+import { bunApi, type BunHttpServer } from "./bun_api.ts";
 import type { HttpHandler, HttpServeOptions, HttpServer } from "./http_server.ts";
-
-/** `Bun.Server`, as used here (declared so that tsc compiles this file without Bun's types). */
-interface BunHttpServer {
-  readonly port: number;
-  stop(closeActiveConnections?: boolean): Promise<void> | void;
-}
-
-/** The used part of the `Bun` global. */
-interface BunServeApi {
-  serve(options: {
-    hostname: string;
-    port: number;
-    reusePort?: boolean;
-    development?: boolean;
-    fetch: HttpHandler;
-  }): BunHttpServer;
-}
 
 /** Serves `handler` with `Bun.serve`; bind failures become sockscope's errors. */
 export function serveBun(options: HttpServeOptions, handler: HttpHandler): HttpServer {
-  const bun = (globalThis as unknown as { Bun: BunServeApi }).Bun;
   let server: BunHttpServer;
   try {
-    server = bun.serve({
+    server = bunApi().serve({
       hostname: options.hostname,
       port: options.port,
       // A second server on the same port must fail, as on the other runtimes.

@@ -5,34 +5,14 @@
  */
 
 import { bindError } from "./bind_error.ts";
+import { denoApi, type DenoHttpServer } from "./deno_api.ts";
 import type { HttpHandler, HttpServeOptions, HttpServer } from "./http_server.ts";
-
-/** `Deno.HttpServer`, as used here (declared so that plain tsc compiles this file). */
-interface DenoHttpServer {
-  readonly addr: { readonly hostname: string; readonly port: number };
-  readonly finished: Promise<void>;
-  shutdown(): Promise<void>;
-}
-
-/** The used part of the `Deno` namespace. */
-interface DenoServeApi {
-  serve(
-    options: {
-      hostname: string;
-      port: number;
-      onListen?: (addr: unknown) => void;
-      onError?: (error: unknown) => Response | Promise<Response>;
-    },
-    handler: HttpHandler,
-  ): DenoHttpServer;
-}
 
 /** Serves `handler` with `Deno.serve`; bind failures become sockscope's errors. */
 export function serveDeno(options: HttpServeOptions, handler: HttpHandler): HttpServer {
-  const deno = (globalThis as unknown as { Deno: DenoServeApi }).Deno;
   let server: DenoHttpServer;
   try {
-    server = deno.serve({
+    server = denoApi().serve({
       hostname: options.hostname,
       port: options.port,
       // Deno prints "Listening on ..." unless told otherwise.
