@@ -19,6 +19,7 @@ import {
   type Sink,
 } from "sockscope";
 import { repoRoot } from "../_helpers/repo.ts";
+import { closeEvent } from "../_helpers/events.ts";
 import { connect, eventually } from "../_helpers/client.ts";
 
 /** Suricata's schema, from the workplace's shared data beside the repository (../shared/data). */
@@ -40,31 +41,6 @@ function assertValid(line: string): Record<string, unknown> {
   const event = JSON.parse(line);
   assert.equal(validate(event), true, `${line}\n${JSON.stringify(validate.errors, null, 1)}`);
   return event;
-}
-
-function closeEvent(extra: Partial<ConnCloseEvent> = {}): ConnCloseEvent {
-  return {
-    ts: "2026-11-26T10:00:02.250Z",
-    type: "conn.close",
-    uid: "CHhAvVGS1DHFjwGM9a",
-    community_id: "1:Os/lBeoKsqsZOBQedv6YA3Ac5ZM=",
-    proto: "tcp",
-    src: "192.0.2.7",
-    sport: 41620,
-    dst: "10.0.0.1",
-    dport: 8000,
-    reason: "fin",
-    duration: 2.25,
-    orig_bytes: 26,
-    resp_bytes: 4,
-    start: "2026-11-26T10:00:00.000Z",
-    orig_end: "fin",
-    resp_end: "fin",
-    first_end: "orig",
-    orig_first_ms: 5,
-    resp_first_ms: 7,
-    ...extra,
-  };
 }
 
 const eve = new EveFlowFormat();

@@ -18,6 +18,7 @@ import {
 } from "sockscope";
 import { loadPlatform } from "../../src/runtime/platform.ts";
 import { eventually, within } from "../_helpers/client.ts";
+import { coded, flakySink } from "../_helpers/sinks.ts";
 import { mountTmpfs } from "../_helpers/tmpfs.ts";
 
 const ts = "2026-11-26T00:00:00.000Z";
@@ -73,10 +74,6 @@ function data(i: number, n: number): MonitorEvent {
   };
 }
 
-function coded(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
 /**
  * A line format that records what the writer asks of it: `H <existing>` to
  * start a file, one `<uid>` line per `conn.open` (and `data <uid>` per
@@ -105,37 +102,6 @@ function lineFormat(wantsData = false) {
     },
   };
   return { format, calls };
-}
-
-/**
- * An all-or-nothing sink (as the runtime's file sinks are) whose writes fail
- * while `failing()` says so; `files` holds what each destination received
- * (a new one per reopen) and `size()` reports the current one's length.
- */
-function flakySink(failing: (attempt: number) => Error | undefined, existing = "") {
-  const files: string[] = [existing];
-  const sink = {
-    files,
-    attempts: 0,
-    closed: false,
-    write(d: Uint8Array) {
-      const error = failing(++sink.attempts);
-      if (error) return Promise.reject(error);
-      files[files.length - 1] += new TextDecoder().decode(d);
-      return Promise.resolve();
-    },
-    sync: () => Promise.resolve(),
-    close() {
-      sink.closed = true;
-      return Promise.resolve();
-    },
-    reopen() {
-      files.push("");
-      return Promise.resolve();
-    },
-    size: () => Promise.resolve(new TextEncoder().encode(files[files.length - 1]).byteLength),
-  };
-  return sink;
 }
 
 test("the header comes once, before the first record; the footer after the last, on close", async () => {

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConsoleWriter, NdjsonWriter, type OutageEnd, type Sink } from "sockscope";
+import { coded, flakySink } from "../_helpers/sinks.ts";
 import { eventually, within } from "../_helpers/client.ts";
 
 const ts = "2026-11-26T00:00:00.000Z";
@@ -21,40 +22,6 @@ function open(i: number) {
     dst: "127.0.0.1",
     dport: 8000,
   };
-}
-
-function coded(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-/**
- * An all-or-nothing sink (as the file sinks are) whose writes fail while
- * `failing()` says so; `files` holds what each destination received (a new
- * one per reopen).
- */
-function flakySink(failing: (attempt: number) => Error | undefined) {
-  const files: string[] = [""];
-  const sink = {
-    files,
-    attempts: 0,
-    closed: false,
-    write(data: Uint8Array) {
-      const error = failing(++sink.attempts);
-      if (error) return Promise.reject(error);
-      files[files.length - 1] += new TextDecoder().decode(data);
-      return Promise.resolve();
-    },
-    sync: () => Promise.resolve(),
-    close() {
-      sink.closed = true;
-      return Promise.resolve();
-    },
-    reopen() {
-      files.push("");
-      return Promise.resolve();
-    },
-  };
-  return sink;
 }
 
 function lines(text: string): { uid: string }[] {

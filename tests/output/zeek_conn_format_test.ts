@@ -13,6 +13,7 @@ import {
   type Sink,
   ZeekConnFormat,
 } from "sockscope";
+import { closeEvent } from "../_helpers/events.ts";
 import { connect, eventually, sendDatagram } from "../_helpers/client.ts";
 
 const FIELDS = [
@@ -65,31 +66,6 @@ const TYPES = [
   "count",
   "string",
 ];
-
-function closeEvent(extra: Partial<ConnCloseEvent> = {}): ConnCloseEvent {
-  return {
-    ts: "2026-11-26T10:00:02.250Z",
-    type: "conn.close",
-    uid: "CHhAvVGS1DHFjwGM9a",
-    community_id: "1:Os/lBeoKsqsZOBQedv6YA3Ac5ZM=",
-    proto: "tcp",
-    src: "192.0.2.7",
-    sport: 41620,
-    dst: "10.0.0.1",
-    dport: 8000,
-    reason: "fin",
-    duration: 2.25,
-    orig_bytes: 26,
-    resp_bytes: 4,
-    start: "2026-11-26T10:00:00.000Z",
-    orig_end: "fin",
-    resp_end: "fin",
-    first_end: "orig",
-    orig_first_ms: 5,
-    resp_first_ms: 7,
-    ...extra,
-  };
-}
 
 /** One TSV record as a field-name map. */
 function record(line: string): Record<string, string> {
