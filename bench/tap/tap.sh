@@ -19,8 +19,8 @@ set -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 shared=${SHARED_BENCH:-$root/../shared/bench}
-DENO=${DENO:-$root/node_modules/.bin/deno}
-BUN=${BUN:-$root/node_modules/.bin/bun}
+export DENO=${DENO:-$root/node_modules/.bin/deno}
+export BUN=${BUN:-$root/node_modules/.bin/bun}
 
 tests="" runtimes=""
 for a in "$@"; do

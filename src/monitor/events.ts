@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { AppInfo, ServiceName } from "../detect/app_info.ts";
+
 /** Transport protocol of a listener or flow. */
 export type Proto = "tcp" | "udp";
 
@@ -165,6 +167,8 @@ export interface ConnCloseEvent extends FlowFields {
   readonly orig_pkts?: number;
   /** Datagrams to the originator (UDP flows only). */
   readonly resp_pkts?: number;
+  /** Application protocol recognised from the originator's first bytes (see `conn.app`). */
+  readonly service?: ServiceName;
   /** Tap mode: the upstream's address. */
   readonly upstream_addr?: string;
   /** Tap mode: the upstream's port. */
@@ -279,6 +283,161 @@ export interface MonitorWarningEvent {
 }
 
 /**
+ * What the protocol fingerprints recognised in one direction of a
+ * connection (or UDP flow): emitted once per direction, when the parser
+ * has seen enough (a complete HTTP head or ClientHello, the capture window
+ * full, or the end of that direction).
+ *
+ * @example
+ * ```ts
+ * import type { ConnAppEvent } from "@sockscope/sockscope";
+ * function sni(ev: ConnAppEvent): string | undefined { return ev.tls?.sni; }
+ * ```
+ */
+export interface ConnAppEvent extends FlowFields, AppInfo {
+  /** Event type. */
+  readonly type: "conn.app";
+  /** Whose bytes were recognised. */
+  readonly dir: Direction;
+}
+
+/**
+ * The behaviour detectors (per source address, sliding windows):
+ * - `scan`: many distinct local ports touched (a connect scan);
+ * - `sweep`: many distinct local addresses touched;
+ * - `flood`: many new connections per second;
+ * - `concurrency`: many connections open at once;
+ * - `empty-sessions`: many connections that closed without sending a byte.
+ */
+export type BehaviorKind = "scan" | "sweep" | "flood" | "concurrency" | "empty-sessions";
+
+/** What a behaviour alert counted: the episode so far, when it tripped the threshold. */
+export interface AlertEpisode {
+  /** Which detector. */
+  readonly kind: BehaviorKind;
+  /** What was counted within the window (ports, addresses, connections). */
+  readonly count: number;
+  /** The threshold that was reached. */
+  readonly threshold: number;
+  /** The window length (seconds). */
+  readonly window: number;
+  /** Local ports touched in the episode (sorted, at most 1,024 listed). */
+  readonly ports: readonly number[];
+  /** Local addresses touched in the episode (at most 256 listed). */
+  readonly addresses: readonly string[];
+  /** ISO-8601 time of the episode's first connection. */
+  readonly first: string;
+}
+
+/**
+ * An alert: a behaviour detector's threshold was reached by a source
+ * (`origin: "behavior"`), or a payload rule matched (`origin: "rule"`).
+ * Shaped after Suricata's EVE `alert` (signature_id, rev, signature,
+ * category, severity, action). Behaviour alerts come once per source and
+ * episode; rule alerts once per (rule, source) and throttle window, with
+ * the number suppressed since the last one in `suppressed`.
+ *
+ * @example
+ * ```ts
+ * import type { AlertEvent } from "@sockscope/sockscope";
+ * function line(a: AlertEvent): string { return `[${a.signature_id}] ${a.signature} from ${a.src ?? "unknown"}`; }
+ * ```
+ */
+export interface AlertEvent extends FlowFields {
+  /** Event type. */
+  readonly type: "alert";
+  /** Where the alert comes from. */
+  readonly origin: "behavior" | "rule";
+  /** `blocked` when the connection was closed because of it (ban, deny); else `allowed`. */
+  readonly action: "allowed" | "blocked";
+  /** Rule sid, or sockscope's fixed id of the behaviour detector (see docs/events.md). */
+  readonly signature_id: number;
+  /** Rule revision (1 for behaviour detectors). */
+  readonly rev: number;
+  /** Rule `msg`, or the detector's description. */
+  readonly signature: string;
+  /** Classification (Suricata's classtype description, e.g. "Detection of a Network Scan"). */
+  readonly category: string;
+  /** 1 (high) to 4 (low), from the rule's `priority` or its classtype. */
+  readonly severity: number;
+  /** Rule matches: which direction's bytes matched. */
+  readonly dir?: Direction;
+  /** Application protocol of the flow when known (`http`, `tls`, ...). */
+  readonly app_proto?: string;
+  /** Behaviour alerts: the episode that tripped the detector. */
+  readonly episode?: AlertEpisode;
+  /** Rule alerts: the rule's `metadata` key/value pairs, as written. */
+  readonly metadata?: Readonly<Record<string, readonly string[]>>;
+  /** Alerts of the same (signature, source) suppressed by throttling since the previous one. */
+  readonly suppressed?: number;
+}
+
+/**
+ * A behaviour episode ended: its source was quiet for a whole window. Says
+ * what the episode amounted to, once, after its single alert.
+ *
+ * @example
+ * ```ts
+ * import type { EpisodeEndEvent } from "@sockscope/sockscope";
+ * function line(e: EpisodeEndEvent): string { return `${e.kind} from ${e.src ?? "unknown"}: ${e.connections} connections`; }
+ * ```
+ */
+export interface EpisodeEndEvent {
+  /** ISO-8601 time of the event. */
+  readonly ts: string;
+  /** Event type. */
+  readonly type: "episode.end";
+  /** Which detector's episode. */
+  readonly kind: BehaviorKind;
+  /** The source address; `null` for the episode of connections of unknown source. */
+  readonly src: string | null;
+  /** ISO-8601 time of the first connection of the episode. */
+  readonly first: string;
+  /** ISO-8601 time of the last connection of the episode. */
+  readonly last: string;
+  /** Connections of the source during the episode. */
+  readonly connections: number;
+  /** Local ports touched (sorted, at most 1,024 listed). */
+  readonly ports: readonly number[];
+  /** Distinct local ports touched (exact, even past the listed ones). */
+  readonly port_count: number;
+  /** Local addresses touched (at most 256 listed). */
+  readonly addresses: readonly string[];
+}
+
+/**
+ * A source was banned (`--ban`: its alert turned into refusing it) or its
+ * ban expired. While banned, its connections are closed on accept and
+ * recorded. Ban lengths grow for repeat offenders.
+ *
+ * @example
+ * ```ts
+ * import type { BanEvent } from "@sockscope/sockscope";
+ * function line(b: BanEvent): string { return `${b.action} ${b.src} for ${b.duration}s`; }
+ * ```
+ */
+export interface BanEvent {
+  /** ISO-8601 time of the event. */
+  readonly ts: string;
+  /** Event type. */
+  readonly type: "ban";
+  /** `ban` when it starts, `unban` when it expires (or the monitor stops). */
+  readonly action: "ban" | "unban";
+  /** The banned address. */
+  readonly src: string;
+  /** The alert that caused the ban (its signature). */
+  readonly reason: string;
+  /** The alert's signature id. */
+  readonly signature_id: number;
+  /** How many times this source has been banned, this one included. */
+  readonly offense: number;
+  /** Length of this ban (seconds). */
+  readonly duration: number;
+  /** ISO-8601 time the ban ends. */
+  readonly until: string;
+}
+
+/**
  * Every event the monitor emits.
  *
  * @example
@@ -296,7 +455,11 @@ export type MonitorEvent =
   | ConnCloseEvent
   | ConnDropEvent
   | UdpDatagramEvent
-  | MonitorWarningEvent;
+  | MonitorWarningEvent
+  | ConnAppEvent
+  | AlertEvent
+  | EpisodeEndEvent
+  | BanEvent;
 
 /** Event types whose loss under overload is tolerated (and counted); the others are never dropped. */
 export function isDroppable(ev: MonitorEvent): boolean {

@@ -209,6 +209,9 @@ export class ConsoleWriter {
         return `${time(ev.ts)} ${this.#paint(PAINT.red, "warn ")}  ${ev.kind}: ${
           escapeTextLines(encoder.encode(ev.message)).join("")
         } (kept serving; later ones are counted in the summary)\n`;
+      default:
+        // conn.app, alert and episode.end lines come with detection's console view.
+        return "";
     }
   }
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const src = join(here, "..", "..", "src");
 const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-const CORE = ["net", "monitor", "output", "format"];
+const CORE = ["net", "monitor", "detect", "output", "format"];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
