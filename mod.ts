@@ -34,12 +34,18 @@ export {
   type TapMapping,
 } from "./src/monitor/options.ts";
 export type {
+  AlertEpisode,
+  AlertEvent,
+  BanEvent,
+  BehaviorKind,
   CloseReason,
+  ConnAppEvent,
   ConnCloseEvent,
   ConnDataEvent,
   ConnDropEvent,
   ConnOpenEvent,
   Direction,
+  EpisodeEndEvent,
   FlowFields,
   ListenerUpEvent,
   MonitorEvent,
@@ -51,6 +57,57 @@ export type {
   WarningKind,
 } from "./src/monitor/events.ts";
 export type { MonitorStats } from "./src/monitor/stats.ts";
+
+export type {
+  AppInfo,
+  DnsQueryInfo,
+  HttpRequestInfo,
+  RespInfo,
+  ServiceName,
+  SshBannerInfo,
+  TlsClientHelloInfo,
+} from "./src/detect/app_info.ts";
+export {
+  BEHAVIOR_KINDS,
+  BEHAVIOR_SIGNATURES,
+  type BehaviorConfig,
+  type BehaviorSignature,
+  type BehaviorThreshold,
+  DEFAULT_BEHAVIOR,
+} from "./src/detect/behavior_config.ts";
+export {
+  BehaviorDetector,
+  type BehaviorEpisodeEnd,
+  type BehaviorTrip,
+  DEFAULT_MAX_SOURCES,
+} from "./src/detect/behavior.ts";
+export { resolveBehavior } from "./src/detect/resolve_behavior.ts";
+export {
+  type Ban,
+  BanList,
+  type BanOptions,
+  DEFAULT_BAN_MAX_TIME_MS,
+  DEFAULT_BAN_TIME_MS,
+} from "./src/detect/ban_list.ts";
+export { AccessList } from "./src/detect/access_list.ts";
+export type { RuleEngine } from "./src/detect/rule_engine.ts";
+export {
+  FlowState,
+  formatRuleReport,
+  formatRuleWarning,
+  loadRules,
+  type RuleInput,
+  type RuleLoadOptions,
+  type RuleLoadReport,
+  type RuleMatch,
+  RuleSet,
+  type RuleSetOptions,
+  type RuleSource,
+  type RuleWarning,
+  SURICATA_DEFAULT_VARS,
+} from "./src/detect/rules/load_rules.ts";
+export { fingerprint, type FingerprintResult } from "./src/detect/fingerprint/fingerprint.ts";
+export { AlertThrottle, type AlertThrottleOptions } from "./src/detect/alert_throttle.ts";
 export { EventHub, type EventListener, type SubscribeOptions } from "./src/monitor/event_hub.ts";
 export { TopCounter } from "./src/monitor/top_counter.ts";
 export { newUid } from "./src/monitor/uid.ts";
@@ -76,6 +133,7 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "./src/net/co
 export { parsePortSpec } from "./src/net/ports.ts";
 export { type HostPort, parseHostPort } from "./src/net/host_port.ts";
 export { formatHostPort, formatIp, normalizeAddress, parseIp } from "./src/net/ip.ts";
+export { type CidrBlock, CidrSet, parseCidr } from "./src/net/cidr.ts";
 
 export {
   ADAPTER_NAMES,
@@ -114,6 +172,33 @@ export {
   serveHttp,
 } from "./src/runtime/http_server.ts";
 export { PcapFormat, type PcapFormatOptions } from "./src/output/pcap_format.ts";
+export { BanLogFormat, type BanLogFormatOptions } from "./src/output/ban_log_format.ts";
+export { zeekService } from "./src/output/zeek_conn_format.ts";
+export { WebhookWriter, type WebhookWriterOptions } from "./src/output/webhook_writer.ts";
+export {
+  type AlertmanagerAlert,
+  alertmanagerAlert,
+  discordMessage,
+  slackMessage,
+  WEBHOOK_FORMATS,
+  webhookBody,
+  type WebhookFormat,
+} from "./src/output/webhook_payload.ts";
+export {
+  parseSyslogTarget,
+  type SyslogTarget,
+  SyslogWriter,
+  type SyslogWriterOptions,
+} from "./src/output/syslog_writer.ts";
+export {
+  DEFAULT_SYSLOG_FACILITY,
+  formatSyslog,
+  parseSyslogFacility,
+  SYSLOG_FACILITIES,
+  type SyslogEvent,
+  type SyslogFormatOptions,
+  syslogSeverity,
+} from "./src/output/syslog_format.ts";
 
 export { communityId, type FlowTuple } from "./src/format/community_id.ts";
 export { hexdump } from "./src/format/hexdump.ts";

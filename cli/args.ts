@@ -15,6 +15,7 @@ import { parseDuration } from "../src/format/duration.ts";
 import { parseEscapes } from "../src/format/escapes.ts";
 import { parseByteCount } from "../src/format/size.ts";
 import { UsageError } from "./usage_error.ts";
+import { CidrSet } from "../src/net/cidr.ts";
 
 /** Where the standard records go (each optional, any combination). */
 export interface OutputOptions {
@@ -32,10 +33,33 @@ export interface OutputOptions {
   readonly metrics?: { readonly host: string; readonly port: number };
 }
 
+/** Detection inputs and alert outputs that the CLI loads or opens itself. */
+export interface DetectCliOptions {
+  /** Suricata rule files (`--rules`, repeatable). */
+  readonly rules: readonly string[];
+  /** Rule variables (`--var NAME=VALUE`). */
+  readonly vars: Readonly<Record<string, string>>;
+  /** A skipped rule is fatal (`--rules-strict`). */
+  readonly rulesStrict: boolean;
+  /** Webhook URLs (`--webhook`). */
+  readonly webhooks: readonly string[];
+  /** Payload preset of the webhooks. */
+  readonly webhookFormat: "json" | "slack" | "discord" | "alertmanager";
+  /** Syslog targets (`--syslog udp://HOST:PORT`). */
+  readonly syslog: readonly string[];
+  /** Ban log path (`--ban-log`). */
+  readonly banLog?: string;
+}
+
 /** What the command line asks for. */
 export type Command =
   | { readonly kind: "help" }
   | { readonly kind: "version" }
+  | {
+    readonly kind: "check";
+    readonly rules: readonly string[];
+    readonly vars: Readonly<Record<string, string>>;
+  }
   | {
     readonly kind: "listen";
     /** `listen` (a sink on every port) or `tap` (a relay in front of real services). */
@@ -44,6 +68,7 @@ export type Command =
     readonly print: PrintMode;
     readonly log: string | undefined;
     readonly outputs: OutputOptions;
+    readonly detect: DetectCliOptions;
   };
 
 const OPTIONS = {
@@ -66,6 +91,25 @@ const OPTIONS = {
   print: { type: "string" },
   log: { type: "string" },
   adapter: { type: "string" },
+  "no-detect": { type: "boolean" },
+  "detect-scan": { type: "string" },
+  "detect-sweep": { type: "string" },
+  "detect-flood": { type: "string" },
+  "detect-concurrency": { type: "string" },
+  "detect-empty": { type: "string" },
+  allow: { type: "string", multiple: true },
+  deny: { type: "string", multiple: true },
+  ban: { type: "boolean" },
+  "ban-time": { type: "string" },
+  "ban-max-time": { type: "string" },
+  "ban-ignore": { type: "string", multiple: true },
+  "ban-log": { type: "string" },
+  rules: { type: "string", multiple: true },
+  var: { type: "string", multiple: true },
+  "rules-strict": { type: "boolean" },
+  webhook: { type: "string", multiple: true },
+  "webhook-format": { type: "string" },
+  syslog: { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -123,9 +167,12 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [command, ...rest] = positionals;
+  if (command === "check") return checkCommand(values, rest);
   if (command !== undefined && command !== "listen" && command !== "tap") {
     if (command === "help") return { kind: "help" };
-    throw new UsageError(`unknown command "${command}": expected listen or tap (see --help)`);
+    throw new UsageError(
+      `unknown command "${command}": expected listen, tap or check (see --help)`,
+    );
   }
   const mode = command === "tap" ? "tap" : "listen";
   if (mode === "listen" && rest.length > 0) {
@@ -194,8 +241,165 @@ export function parseCommand(argv: readonly string[]): Command {
       ? positiveDuration(values["connect-timeout"], "--connect-timeout")
       : undefined,
     adapter,
+    ...detection(values),
   };
-  return { kind: "listen", mode, listen, print, log: values.log, outputs: outputs(values) };
+  return {
+    kind: "listen",
+    mode,
+    listen,
+    print,
+    log: values.log,
+    outputs: outputs(values),
+    detect: detectCli(values),
+  };
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** `sockscope check --rules FILE... [--var NAME=VALUE]`: only the rule files matter. */
+function checkCommand(values: Values, rest: readonly string[]): Command {
+  if (rest.length > 0) {
+    throw new UsageError(`unexpected argument "${rest[0]}": expected check --rules FILE ...`);
+  }
+  const rules = (values.rules as string[] | undefined) ?? [];
+  if (rules.length === 0) throw new UsageError(`check: expected at least one --rules FILE`);
+  return { kind: "check", rules, vars: ruleVars(values) };
+}
+
+function ruleVars(values: Values): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const v of (values.var as string[] | undefined) ?? []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(v);
+    if (m === null) {
+      throw new UsageError(`--var: invalid "${v}": expected NAME=VALUE, e.g. HOME_NET=10.0.0.0/8`);
+    }
+    vars[m[1]] = m[2];
+  }
+  return vars;
+}
+
+/** `COUNT/DURATION` (or `COUNT` for concurrency), or `off`. */
+function threshold(
+  text: string,
+  flag: string,
+  withWindow: boolean,
+): { count: number; windowMs: number } | false {
+  if (text === "off") return false;
+  const [count, window, extra] = text.split("/");
+  const form = withWindow ? "COUNT/DURATION such as 5/60s, or off" : "COUNT, or off";
+  if (extra !== undefined || (withWindow ? window === undefined : window !== undefined)) {
+    throw new UsageError(`${flag}: invalid value "${text}": expected ${form}`);
+  }
+  if (!/^\d+$/.test(count) || Number(count) < 1 || !Number.isSafeInteger(Number(count))) {
+    throw new UsageError(`${flag}: invalid count "${count}": expected a whole number >= 1`);
+  }
+  return {
+    count: Number(count),
+    windowMs: withWindow ? positiveDuration(window, flag) : 0,
+  };
+}
+
+function cidrList(values: Values, flag: string): string | undefined {
+  const list = values[flag] as string[] | undefined;
+  if (list === undefined) return undefined;
+  const joined = list.join(",");
+  try {
+    CidrSet.parse(joined);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${(err as Error).message}`);
+  }
+  return joined;
+}
+
+/** The detection part of the listen options. */
+function detection(values: Values): Partial<ListenOptions> {
+  const flags = [
+    ["scan", "detect-scan", true],
+    ["sweep", "detect-sweep", true],
+    ["flood", "detect-flood", true],
+    ["concurrency", "detect-concurrency", false],
+    ["empty-sessions", "detect-empty", true],
+  ] as const;
+  const tuned: Record<string, { count: number; windowMs: number } | false> = {};
+  for (const [kind, flag, withWindow] of flags) {
+    const v = values[flag] as string | undefined;
+    if (v === undefined) continue;
+    if (values["no-detect"]) {
+      throw new UsageError(`--${flag}: conflicts with --no-detect`);
+    }
+    tuned[kind] = threshold(v, `--${flag}`, withWindow);
+  }
+  const banTuning = ["ban-time", "ban-max-time", "ban-ignore", "ban-log"].find((f) =>
+    values[f] !== undefined
+  );
+  if (banTuning !== undefined && !values.ban) {
+    throw new UsageError(`--${banTuning}: only with --ban`);
+  }
+  const ignore = cidrList(values, "ban-ignore");
+  return {
+    detect: values["no-detect"] ? false : Object.keys(tuned).length > 0 ? tuned : undefined,
+    allow: cidrList(values, "allow"),
+    deny: cidrList(values, "deny"),
+    ban: values.ban
+      ? {
+        timeMs: values["ban-time"] !== undefined
+          ? positiveDuration(values["ban-time"] as string, "--ban-time")
+          : undefined,
+        maxTimeMs: values["ban-max-time"] !== undefined
+          ? positiveDuration(values["ban-max-time"] as string, "--ban-max-time")
+          : undefined,
+        ignore,
+      }
+      : undefined,
+  };
+}
+
+const WEBHOOK_FORMATS = ["json", "slack", "discord", "alertmanager"] as const;
+
+function detectCli(values: Values): DetectCliOptions {
+  const format = (values["webhook-format"] as string | undefined) ?? "json";
+  if (!(WEBHOOK_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(
+      `--webhook-format: invalid format "${format}": expected json, slack, discord or alertmanager`,
+    );
+  }
+  const webhooks = (values.webhook as string[] | undefined) ?? [];
+  if (values["webhook-format"] !== undefined && webhooks.length === 0) {
+    throw new UsageError(`--webhook-format: only with --webhook URL`);
+  }
+  for (const url of webhooks) {
+    let ok = false;
+    try {
+      const u = new URL(url);
+      ok = u.protocol === "http:" || u.protocol === "https:";
+    } catch { /* reported below */ }
+    if (!ok) throw new UsageError(`--webhook: invalid URL "${url}": expected http(s)://HOST/PATH`);
+  }
+  const syslog = (values.syslog as string[] | undefined) ?? [];
+  for (const target of syslog) {
+    if (!/^(udp|tcp):\/\/.+:\d+$/.test(target)) {
+      throw new UsageError(
+        `--syslog: invalid target "${target}": expected udp://HOST:PORT or tcp://HOST:PORT`,
+      );
+    }
+  }
+  if (values["rules-strict"] && values.rules === undefined) {
+    throw new UsageError(`--rules-strict: only with --rules FILE`);
+  }
+  if (values.var !== undefined && values.rules === undefined) {
+    throw new UsageError(`--var: only with --rules FILE`);
+  }
+  const banLog = values["ban-log"] as string | undefined;
+  if (banLog === "") throw new UsageError(`--ban-log: empty path: expected a file`);
+  return {
+    rules: (values.rules as string[] | undefined) ?? [],
+    vars: ruleVars(values),
+    rulesStrict: values["rules-strict"] === true,
+    webhooks,
+    webhookFormat: format as DetectCliOptions["webhookFormat"],
+    syslog,
+    banLog,
+  };
 }
 
 function positiveDuration(text: string, flag: string): number {
@@ -238,7 +442,7 @@ function tapMappings(positionals: readonly string[], maps: readonly string[]): T
   });
 }
 
-function outputs(values: Record<string, string | boolean | string[] | undefined>): OutputOptions {
+function outputs(values: Values): OutputOptions {
   const path = (flag: string): string | undefined => {
     const v = values[flag] as string | undefined;
     if (v === "") throw new UsageError(`--${flag}: empty path: expected a file`);

@@ -12,6 +12,8 @@ Usage:
   sockscope tap [HOST:]PORT UPSTREAM_HOST:PORT [options]
   sockscope tap --map [HOST:]PORT=HOST:PORT [--map ...] [options]
                                     relay to real services and record the traffic passing through
+  sockscope check --rules FILE [--rules FILE ...] [--var NAME=VALUE ...]
+                                    load Suricata rules and report what loads and what is skipped
 
 Options for listen:
   -p, --port SPEC          TCP ports: 8000, 8000,8022 or 9000-9010 (repeatable; default 8000)
@@ -39,6 +41,27 @@ Standard outputs (listen and tap; any combination):
       --pcap-max-bytes N   stop writing the pcap at N bytes (what is left out is counted)
       --metrics [HOST:]PORT  serve Prometheus metrics at http://HOST:PORT/metrics (host 127.0.0.1)
 
+Detection (listen and tap; on by default, per source address):
+      --no-detect          turn the behaviour detectors off (rules and bans still work)
+      --detect-scan N/DUR  alert when one source touches N local ports within DUR (default 5/60s; off)
+      --detect-sweep N/DUR ... N local addresses (default 5/60s; off)
+      --detect-flood N/DUR ... N new connections (default 500/10s; off)
+      --detect-concurrency N  ... N connections open at once (default 256; off)
+      --detect-empty N/DUR ... N connections that sent nothing (default 20/60s; off)
+      --allow CIDR,...     only these sources may connect (repeatable); others are closed on accept
+      --deny CIDR,...      these sources may not connect (repeatable)
+      --ban                an alert bans its source: closed on accept for the ban time
+      --ban-time DUR       first ban's length (default 10m); each repeat doubles it
+      --ban-max-time DUR   longest ban (default 1w)
+      --ban-ignore CIDR,.. sources never banned
+      --ban-log FILE       one line per ban for fail2ban (examples/fail2ban/)
+      --rules FILE         Suricata rules (repeatable); unsupported rules are skipped and counted
+      --var NAME=VALUE     rule variable, e.g. HOME_NET=[127.0.0.0/8] (repeatable)
+      --rules-strict       a skipped rule is fatal (exit 2)
+      --webhook URL        POST each alert (repeatable); --webhook-format json, slack, discord,
+                           alertmanager (Alertmanager: http://HOST:9093/api/v2/alerts)
+      --syslog URL         RFC 5424 alerts to udp://HOST:PORT or tcp://HOST:PORT (repeatable)
+
   -h, --help               show this help
   -V, --version            show the version
 
@@ -47,5 +70,5 @@ and prints a summary; a second signal exits at once. A closed stdout (| head) do
 same as SIGTERM. SIGHUP reopens every output file (log rotation: rename, then kill -HUP).
 
 Exit codes: 0 ok, 1 runtime failure (port in use, address not available), 2 wrong flag or value.
-Events: see docs/events.md.
+Events: see docs/events.md; rules: docs/rules.md; alerts: docs/alerts.md.
 `;

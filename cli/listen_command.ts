@@ -27,7 +27,14 @@ import type { MonitorEvent } from "../src/monitor/events.ts";
 import type { Sink } from "../src/output/sink.ts";
 import type { OutageEnd } from "../src/output/batch_writer.ts";
 import type { Platform } from "../src/runtime/platform.ts";
-import type { OutputOptions } from "./args.ts";
+import type { DetectCliOptions, OutputOptions } from "./args.ts";
+import { BanLogFormat } from "../src/output/ban_log_format.ts";
+import { WebhookWriter } from "../src/output/webhook_writer.ts";
+import { SyslogWriter } from "../src/output/syslog_writer.ts";
+import { loadAdapter } from "../src/runtime/detect.ts";
+import { formatRuleReport, formatRuleWarning, loadRules } from "../src/detect/rules/load_rules.ts";
+import type { RuleLoadReport } from "../src/detect/rules/rule_types.ts";
+import { readRuleFiles } from "./check_command.ts";
 import { describeError } from "./describe_error.ts";
 
 const encoder = new TextEncoder();
@@ -35,6 +42,14 @@ const encoder = new TextEncoder();
 const OUTPUT_BUFFER_BYTES = 16 * 1024 * 1024;
 /** Causes that mean the reader went away (`| head`): the run ends as on SIGTERM, with status 0. */
 const READER_GONE = new Set(["epipe", "econnreset"]);
+/** Skipped rules listed on the console at start; `sockscope check` lists them all. */
+const RULE_WARNINGS_SHOWN = 10;
+
+/** An alert channel (webhook, syslog): what the summary reports of it. */
+interface AlertChannel {
+  readonly name: string;
+  readonly writer: WebhookWriter | SyslogWriter;
+}
 
 /** What every output file writer offers (NdjsonWriter and RecordWriter alike). */
 interface OutputWriter {
@@ -66,6 +81,7 @@ export async function runListen(
     print: PrintMode;
     log: string | undefined;
     outputs?: OutputOptions;
+    detect?: DetectCliOptions;
   },
 ): Promise<number> {
   const extra = options.outputs ?? {};
@@ -79,6 +95,26 @@ export async function runListen(
     } catch { /* nowhere left to say it; the exit status does */ }
     return 1;
   };
+
+  // Rules first: a rule file that cannot be used stops the run before anything is opened.
+  const detect = options.detect;
+  let listenOptions = options.listen;
+  let ruleReport: RuleLoadReport | undefined;
+  if (detect !== undefined && detect.rules.length > 0) {
+    const sources = await readRuleFiles(platform, detect.rules);
+    if (typeof sources === "string") {
+      await fail(sources);
+      return 2;
+    }
+    const { ruleSet, report } = loadRules(sources, { vars: detect.vars });
+    if (detect.rulesStrict && report.skipped > 0) {
+      const lines = report.warnings.map((w) => formatRuleWarning(w)).join("\n");
+      await fail(`${lines}\n${formatRuleReport(report)}\n--rules-strict: a rule was skipped`);
+      return 2;
+    }
+    ruleReport = report;
+    listenOptions = { ...listenOptions, rules: ruleSet };
+  }
 
   // SIGHUP's default action ends the process; from here on it never does (it reopens the outputs).
   let onHangup = (): void => {};
@@ -109,6 +145,14 @@ export async function runListen(
   if (pcap && extra.pcap !== undefined) {
     outputs.push({ flag: "pcap", name: extra.pcap, path: extra.pcap, format: pcap });
   }
+  if (detect?.banLog !== undefined) {
+    outputs.push({
+      flag: "ban-log",
+      name: detect.banLog,
+      path: detect.banLog,
+      format: new BanLogFormat({ pid: platform.pid }),
+    });
+  }
 
   // Open every output first: a monitor that cannot record should not start.
   for (const out of outputs) {
@@ -122,7 +166,7 @@ export async function runListen(
 
   let monitor: Monitor;
   try {
-    monitor = await listen(options.listen);
+    monitor = await listen(listenOptions);
   } catch (err) {
     for (const o of outputs) await o.sink?.close();
     return fail((err as Error).message);
@@ -150,6 +194,63 @@ export async function runListen(
     },
   });
   monitor.subscribe(view.handle, { data: view.wantsData });
+  if (ruleReport !== undefined) {
+    for (const w of ruleReport.warnings.slice(0, RULE_WARNINGS_SHOWN)) {
+      view.line(`sockscope: ${formatRuleWarning(w)}`);
+    }
+    const more = ruleReport.warnings.length - RULE_WARNINGS_SHOWN;
+    if (more > 0) {
+      view.line(
+        `sockscope: ... ${
+          count(more, "more skipped rule")
+        }: sockscope check --rules FILE lists them all`,
+      );
+    }
+    view.line(`sockscope: ${formatRuleReport(ruleReport)}`);
+  }
+
+  const channels: AlertChannel[] = [];
+  const channelCallbacks = (name: string) => ({
+    onOutage: (error: Error, cause: string) =>
+      view.line(
+        `sockscope: ${name} failed (${cause}: ${
+          describeError(error)
+        }): retrying; alerts wait in memory (up to 1,000) and are dropped past that`,
+      ),
+    onResume: (end: OutageEnd) =>
+      view.line(
+        `sockscope: ${name} delivers again after ${formatDuration(end.durationMs)}; ${
+          end.dropped === 0 ? "no alerts" : count(end.dropped, "alert")
+        } dropped`,
+      ),
+  });
+  for (const url of detect?.webhooks ?? []) {
+    // Never the URL's path or query in messages: Slack and Discord keep their token there.
+    const name = `webhook ${new URL(url).host}`;
+    const writer = new WebhookWriter(url, {
+      format: detect!.webhookFormat,
+      ...channelCallbacks(name),
+      onRejected: (error, status) =>
+        view.line(`sockscope: ${name} refused an alert (HTTP ${status}): ${describeError(error)}`),
+    });
+    channels.push({ name, writer });
+    monitor.subscribe(writer.handle, { data: false });
+  }
+  if ((detect?.syslog ?? []).length > 0) {
+    const adapter = await loadAdapter(
+      typeof listenOptions.adapter === "string" ? listenOptions.adapter : undefined,
+    );
+    for (const target of detect!.syslog) {
+      const name = `syslog ${target}`;
+      const writer = new SyslogWriter(target, adapter, {
+        hostname: platform.hostname(),
+        procId: String(platform.pid),
+        ...channelCallbacks(name),
+      });
+      channels.push({ name, writer });
+      monitor.subscribe(writer.handle, { data: false });
+    }
+  }
 
   for (const out of outputs) {
     const callbacks = {
@@ -244,6 +345,8 @@ export async function runListen(
   await monitor.close();
   await metricsServer?.close();
   for (const out of outputs) await out.writer!.close();
+  // Bounded: a channel that cannot deliver gives up and counts what it lost.
+  await Promise.all(channels.map((c) => c.writer.close()));
   let summary = formatSummary(monitor.stats());
   for (const out of outputs) {
     const w = out.writer!;
@@ -255,6 +358,11 @@ export async function runListen(
       }\n`;
     }
     summary += `  ${out.flag}: ${count(w.written, "event")} written to ${out.name}\n`;
+  }
+  for (const { name, writer } of channels) {
+    summary += `  ${name}: ${count(writer.sent, "alert")} delivered${
+      writer.failed > 0 ? `, ${n(writer.failed)} failed` : ""
+    }${writer.dropped > 0 ? `, ${n(writer.dropped)} dropped` : ""}\n`;
   }
   if (pcap) {
     const notes = [
@@ -280,6 +388,10 @@ export async function runListen(
   }
   await view.close();
   return code;
+}
+
+function n(x: number): string {
+  return x.toLocaleString("en-US");
 }
 
 function count(n: number, noun: string): string {

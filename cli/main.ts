@@ -16,6 +16,7 @@ import { VERSION } from "../src/version.ts";
 import { parseCommand } from "./args.ts";
 import { HELP } from "./help.ts";
 import { runListen } from "./listen_command.ts";
+import { runCheck } from "./check_command.ts";
 import { UsageError } from "./usage_error.ts";
 
 const encoder = new TextEncoder();
@@ -55,6 +56,8 @@ async function run(platform: Platform, args: readonly string[]): Promise<number>
       return 0;
     case "listen":
       return await runListen(platform, command);
+    case "check":
+      return await runCheck(platform, command);
   }
 }
 

@@ -19,9 +19,20 @@ export type Proto = "tcp" | "udp";
  * - `idle-timeout`: no bytes either way for longer than the idle timeout;
  * - `max-conns`: accepted past the connection limit and closed at once;
  * - `shutdown`: the monitor was stopped;
- * - `error`: a socket error other than a reset (see `error`).
+ * - `error`: a socket error other than a reset (see `error`);
+ * - `denied`: refused on accept by `--deny` / `--allow`;
+ * - `banned`: refused because its source is banned (`--ban`), or closed
+ *   when its own alert banned the source.
  */
-export type CloseReason = "fin" | "rst" | "idle-timeout" | "max-conns" | "shutdown" | "error";
+export type CloseReason =
+  | "fin"
+  | "rst"
+  | "idle-timeout"
+  | "max-conns"
+  | "shutdown"
+  | "error"
+  | "denied"
+  | "banned";
 
 /** Direction of bytes: `orig` from the peer that connected, `resp` from sockscope's side. */
 export type Direction = "orig" | "resp";
@@ -204,10 +215,10 @@ export type UpstreamError = "refused" | "unreachable" | "timeout" | "error";
 export interface ConnDropEvent extends FlowFields {
   /** Event type. */
   readonly type: "conn.drop";
-  /** The limit that applied. */
-  readonly reason: "max-conns";
-  /** The limit's value. */
-  readonly limit: number;
+  /** What refused it: the connection limit, the access lists, or a ban. */
+  readonly reason: "max-conns" | "denied" | "banned";
+  /** The limit's value (`max-conns` only). */
+  readonly limit?: number;
 }
 
 /**

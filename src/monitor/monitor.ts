@@ -26,10 +26,27 @@ import type { MonitorStats } from "./stats.ts";
 import { type SessionHost, TcpSession, type UpstreamTarget } from "./tcp_session.ts";
 import type { TcpConnectOptions } from "../net/connect.ts";
 import { TopCounter } from "./top_counter.ts";
-import { UdpFlows } from "./udp_flows.ts";
+import { type UdpFlow, UdpFlows } from "./udp_flows.ts";
+import { Inspection } from "./inspection.ts";
+import type { AppInfo } from "../detect/app_info.ts";
+import { fingerprint } from "../detect/fingerprint/fingerprint.ts";
+import {
+  BehaviorDetector,
+  type BehaviorEpisodeEnd,
+  type BehaviorTrip,
+} from "../detect/behavior.ts";
+import { BEHAVIOR_SIGNATURES } from "../detect/behavior_config.ts";
+import { BanList } from "../detect/ban_list.ts";
+import { AlertThrottle } from "../detect/alert_throttle.ts";
+import type { RuleMatch } from "../detect/rules/rule_types.ts";
+import type { AlertEvent, ConnOpenEvent, Direction, FlowFields } from "./events.ts";
 
 /** How long `close()` waits for the runtime to report closed connections before recording them itself. */
 const SHUTDOWN_GRACE_MS = 2000;
+/** How often episodes and bans are checked for their end (ms). */
+const DETECT_SWEEP_MS = 1000;
+/** Services worth a `conn.app` event; the generic text/binary guess only goes into `service`. */
+const RECOGNISED = new Set(["http", "tls", "ssh", "redis", "dns"]);
 
 /**
  * A running monitor.
@@ -109,7 +126,15 @@ class MonitorImpl implements Monitor, SessionHost {
     "max-conns": 0,
     shutdown: 0,
     error: 0,
+    denied: 0,
+    banned: 0,
   };
+  #detector: BehaviorDetector | undefined;
+  #bans: BanList | undefined;
+  #throttle: AlertThrottle;
+  #detectSweeper: ReturnType<typeof setInterval> | undefined;
+  #alerts = 0;
+  #connsRefused = 0;
   #sources = new TopCounter<string>(1024);
   #ports = new TopCounter<string>(1024);
   #portKeys = new Map<number, string>();
@@ -120,11 +145,17 @@ class MonitorImpl implements Monitor, SessionHost {
     this.#options = options;
     this.#adapter = adapter;
     this.#udpFlows = new UdpFlows({
-      emitFlow: (ev) => this.hub.emit(ev),
+      emitFlow: (ev) => {
+        this.hub.emit(ev);
+        this.#udpFlowEvent(ev);
+      },
       warn: (kind, err) => this.warn(kind, err),
     }, options.udpTimeout);
     this.captureBytes = options.captureBytes;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    if (options.detect !== false) this.#detector = new BehaviorDetector(options.detect);
+    if (options.ban !== undefined) this.#bans = new BanList(options.ban);
+    this.#throttle = new AlertThrottle(options.alertThrottle);
   }
 
   async start(): Promise<void> {
@@ -175,6 +206,9 @@ class MonitorImpl implements Monitor, SessionHost {
       const every = Math.min(1000, Math.max(10, Math.floor(this.#options.udpTimeout / 4)));
       this.#udpSweeper = setInterval(() => this.#udpFlows.sweep(), every);
     }
+    if (this.#detector !== undefined || this.#bans !== undefined) {
+      this.#detectSweeper = setInterval(() => this.#detectSweep(Date.now()), DETECT_SWEEP_MS);
+    }
   }
 
   #up(proto: "tcp" | "udp", host: string, port: number, target?: UpstreamTarget): void {
@@ -204,6 +238,21 @@ class MonitorImpl implements Monitor, SessionHost {
       conn.close();
       return;
     }
+    const src = conn.remoteAddress;
+    const refused = this.#options.access?.refuses(src)
+      ? "denied"
+      : src !== null && this.#bans?.isBanned(src, Date.now())
+      ? "banned"
+      : undefined;
+    if (refused !== undefined) {
+      // Closed on accept, and recorded like any other connection.
+      const s = new TcpSession(this, conn, target);
+      this.#track(s, false);
+      this.#connsRefused++;
+      this.hub.emit({ ...s.openEvent(), type: "conn.drop", reason: refused });
+      s.closeFor(refused);
+      return;
+    }
     const dropped = this.#live >= this.#options.maxConns;
     const s = new TcpSession(this, conn, target);
     this.#track(s);
@@ -220,6 +269,7 @@ class MonitorImpl implements Monitor, SessionHost {
     }
     this.#live++;
     s.live = true;
+    if (s.closeReason !== undefined) return; // its own alert banned its source
     if (target !== undefined) s.dial();
     else if (this.#options.banner.byteLength > 0) s.send(this.#options.banner);
   }
@@ -238,15 +288,183 @@ class MonitorImpl implements Monitor, SessionHost {
     });
   }
 
-  #track(s: TcpSession): void {
+  #track(s: TcpSession, detect = true): void {
     this.#connsTotal++;
-    const peer = s.conn.remoteAddress;
+    const c = s.conn;
+    const peer = c.remoteAddress;
     if (peer !== null) this.#sources.add(peer);
     else this.#connsPeerUnknown++;
-    this.#ports.add(this.#tcpPortKey(s.conn.localPort));
+    this.#ports.add(this.#tcpPortKey(c.localPort));
     this.#sessions.add(s);
     s.conn.start(s);
     this.hub.emit(s.openEvent());
+    if (detect && this.#detector !== undefined) {
+      const trips = this.#detector.opened(peer, c.localAddress, c.localPort, s.startMs);
+      if (trips.length > 0) this.#tripped(s, trips);
+    }
+  }
+
+  inspect(s: TcpSession): Inspection | undefined {
+    if (!this.#options.fingerprints && this.#options.rules === undefined) return undefined;
+    return new Inspection(this.captureBytes, this.#options.rules !== undefined, fingerprint, s);
+  }
+
+  recognised(s: TcpSession, app: AppInfo): void {
+    if (!RECOGNISED.has(app.service)) return;
+    this.hub.emit({ ...s.openEvent(), ...app, type: "conn.app", dir: "orig" });
+  }
+
+  checkpoint(s: TcpSession, dir: Direction, payload: Uint8Array, app: AppInfo | undefined): void {
+    const rules = this.#options.rules;
+    if (rules === undefined) return;
+    const c = s.conn;
+    s.ruleFlow ??= rules.newFlowState();
+    const matches = rules.match({
+      proto: "tcp",
+      src: c.remoteAddress,
+      sport: c.remotePort,
+      dst: c.localAddress,
+      dport: c.localPort,
+      dir,
+      payload,
+      app,
+      nowMs: Date.now(),
+    }, s.ruleFlow);
+    for (const m of matches) {
+      // One alert per rule and connection, however many checkpoints match.
+      if (s.fired?.has(m.sid)) continue;
+      (s.fired ??= new Set()).add(m.sid);
+      this.#ruleAlert(s.openEvent(), m, dir, app, s);
+    }
+  }
+
+  /** A rule matched: throttled per (rule, source), then an alert (and maybe a ban). */
+  #ruleAlert(
+    flow: FlowFields,
+    m: RuleMatch,
+    dir: Direction,
+    app: AppInfo | undefined,
+    s: TcpSession | undefined,
+  ): void {
+    const nowMs = Date.now();
+    const admitted = this.#throttle.admit(m.sid, flow.src, nowMs);
+    if (admitted === false) return;
+    const blocked = this.#banFor(flow.src, m.msg, m.sid, nowMs);
+    this.#emitAlert({
+      ...flow,
+      ts: isoTimestamp(nowMs),
+      type: "alert",
+      origin: "rule",
+      action: blocked ? "blocked" : "allowed",
+      signature_id: m.sid,
+      rev: m.rev,
+      signature: m.msg,
+      category: m.category,
+      severity: m.severity,
+      dir,
+      ...(app !== undefined && RECOGNISED.has(app.service) ? { app_proto: app.service } : {}),
+      ...(m.metadata !== undefined ? { metadata: m.metadata } : {}),
+      ...(admitted > 0 ? { suppressed: admitted } : {}),
+    });
+    if (blocked) s?.closeFor("banned");
+  }
+
+  /** Behaviour detectors tripped on session `s`: one alert each (and maybe a ban). */
+  #tripped(s: TcpSession, trips: readonly BehaviorTrip[]): void {
+    const nowMs = Date.now();
+    let blocked = false;
+    for (const trip of trips) blocked = this.#behaviorAlert(s.openEvent(), trip, nowMs) || blocked;
+    if (blocked) s.closeFor("banned");
+  }
+
+  /** One behaviour alert on the connection or flow `flow`; true when it banned the source. */
+  #behaviorAlert(flow: FlowFields, trip: BehaviorTrip, nowMs: number): boolean {
+    const sig = BEHAVIOR_SIGNATURES[trip.episode.kind];
+    const banned = this.#banFor(trip.src, sig.text, sig.id, nowMs);
+    this.#emitAlert({
+      ...flow,
+      ts: isoTimestamp(nowMs),
+      type: "alert",
+      origin: "behavior",
+      action: banned ? "blocked" : "allowed",
+      signature_id: sig.id,
+      rev: 1,
+      signature: sig.text,
+      category: sig.category,
+      severity: sig.severity,
+      episode: trip.episode,
+    });
+    return banned;
+  }
+
+  #emitAlert(alert: AlertEvent): void {
+    this.#alerts++;
+    this.hub.emit(alert);
+  }
+
+  /** With `ban` on, bans `src` for the alert; true when it now is banned. */
+  #banFor(src: string | null, reason: string, sid: number, nowMs: number): boolean {
+    const bans = this.#bans;
+    if (bans === undefined || src === null) return false;
+    const ban = bans.ban(src, nowMs);
+    if (ban === undefined) return bans.isBanned(src, nowMs);
+    this.hub.emit({
+      ts: isoTimestamp(nowMs),
+      type: "ban",
+      action: "ban",
+      src,
+      reason,
+      signature_id: sid,
+      offense: ban.offense,
+      duration: (ban.untilMs - ban.sinceMs) / 1000,
+      until: isoTimestamp(ban.untilMs),
+    });
+    this.#banReasons.set(src, { reason, sid });
+    return true;
+  }
+
+  #banReasons = new Map<string, { reason: string; sid: number }>();
+
+  /** Ends quiet episodes and expired bans. */
+  #detectSweep(nowMs: number, all = false): void {
+    const ends = this.#detector === undefined
+      ? []
+      : all
+      ? this.#detector.endAll()
+      : this.#detector.sweep(nowMs);
+    for (const e of ends) this.#episodeEnded(e, nowMs);
+    const bans = this.#bans;
+    if (bans === undefined) return;
+    for (const ban of all ? bans.liftAll() : bans.expire(nowMs)) {
+      const why = this.#banReasons.get(ban.src);
+      this.#banReasons.delete(ban.src);
+      this.hub.emit({
+        ts: isoTimestamp(nowMs),
+        type: "ban",
+        action: "unban",
+        src: ban.src,
+        reason: why?.reason ?? "",
+        signature_id: why?.sid ?? 0,
+        offense: ban.offense,
+        duration: (ban.untilMs - ban.sinceMs) / 1000,
+        until: isoTimestamp(ban.untilMs),
+      });
+    }
+  }
+
+  #episodeEnded(e: BehaviorEpisodeEnd, nowMs: number): void {
+    this.hub.emit({
+      ts: isoTimestamp(nowMs),
+      type: "episode.end",
+      kind: e.kind,
+      src: e.src,
+      first: isoTimestamp(e.firstMs),
+      last: isoTimestamp(e.lastMs),
+      connections: e.connections,
+      ports: e.ports,
+      port_count: e.portCount,
+      addresses: e.addresses,
+    });
   }
 
   /** `tcp/PORT`, made once per port rather than once per connection. */
@@ -263,6 +481,10 @@ class MonitorImpl implements Monitor, SessionHost {
   sessionClosed(s: TcpSession, event: ConnCloseEvent): void {
     if (!this.#sessions.delete(s)) return;
     if (s.live) this.#live--;
+    if (this.#detector !== undefined && event.reason !== "denied" && event.reason !== "banned") {
+      const trips = this.#detector.closed(event.src, event.orig_bytes, Date.now());
+      if (trips.length > 0) this.#tripped(s, trips);
+    }
     this.#bytesOutClosed += event.resp_bytes;
     this.#reasons[event.reason]++;
     this.hub.emit(event);
@@ -275,6 +497,7 @@ class MonitorImpl implements Monitor, SessionHost {
     this.#sources.add(addr);
     this.#ports.add(`udp/${port}`);
     const flow = this.#udpFlows.received(addr, rport, host, port, data.byteLength);
+    this.#inspectDatagram(flow, data);
     if (!this.hub.active) return;
     const take = Math.min(data.byteLength, this.captureBytes);
     const ev: UdpDatagramEvent = {
@@ -292,6 +515,63 @@ class MonitorImpl implements Monitor, SessionHost {
       data: this.hub.wantsData ? data.slice(0, take) : new Uint8Array(0),
     };
     this.hub.emit(ev);
+  }
+
+  /** UDP flows count for the behaviour detectors as connections do. */
+  #udpFlowEvent(ev: ConnOpenEvent | ConnCloseEvent): void {
+    const detector = this.#detector;
+    if (detector === undefined) return;
+    const nowMs = Date.now();
+    const trips = ev.type === "conn.open"
+      ? detector.opened(ev.src, ev.dst, ev.dport, nowMs)
+      : detector.closed(ev.src, ev.orig_bytes, nowMs);
+    for (const trip of trips) this.#behaviorAlert(ev, trip, nowMs);
+  }
+
+  /** Fingerprints (first datagram of a flow) and rules (every datagram) on UDP. */
+  #inspectDatagram(flow: UdpFlow, data: Uint8Array): void {
+    const rules = this.#options.rules;
+    const first = flow.origPkts === 1;
+    if (!(this.#options.fingerprints && first) && rules === undefined) return;
+    try {
+      const payload = data.byteLength > this.captureBytes
+        ? data.subarray(0, this.captureBytes)
+        : data;
+      const r = payload.byteLength === 0 ? undefined : fingerprint(payload, "udp", true);
+      const app = r === "more" ? undefined : r;
+      const fields: FlowFields = {
+        ts: isoTimestamp(flow.lastMs),
+        uid: flow.uid,
+        community_id: flow.communityId,
+        proto: "udp",
+        src: flow.src,
+        sport: flow.sport,
+        dst: flow.dst,
+        dport: flow.dport,
+      };
+      if (first && app !== undefined) {
+        flow.service = app.service;
+        if (RECOGNISED.has(app.service)) {
+          this.hub.emit({ ...fields, ...app, type: "conn.app", dir: "orig" });
+        }
+      }
+      if (rules === undefined) return;
+      flow.ruleFlow ??= rules.newFlowState();
+      const matches = rules.match({
+        proto: "udp",
+        src: flow.src,
+        sport: flow.sport,
+        dst: flow.dst,
+        dport: flow.dport,
+        dir: "orig",
+        payload,
+        app,
+        nowMs: flow.lastMs,
+      }, flow.ruleFlow);
+      for (const m of matches) this.#ruleAlert(fields, m, "orig", app, undefined);
+    } catch (err) {
+      this.warn("handler-error", err); // a hostile datagram costs its inspection, not the monitor
+    }
   }
 
   #sweep(): void {
@@ -347,6 +627,11 @@ class MonitorImpl implements Monitor, SessionHost {
       connsOpen: this.#sessions.size,
       connsTotal: this.#connsTotal,
       connsDropped: this.#connsDropped,
+      connsRefused: this.#connsRefused,
+      alerts: this.#alerts,
+      alertsSuppressed: this.#throttle.suppressedTotal,
+      bansActive: this.#bans?.active ?? 0,
+      bansTotal: this.#bans?.total ?? 0,
       connsPeerUnknown: this.#connsPeerUnknown,
       bytesIn: this.#bytesIn,
       bytesOut,
@@ -373,6 +658,7 @@ class MonitorImpl implements Monitor, SessionHost {
     for (const u of this.#udp) u.close();
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     if (this.#udpSweeper !== undefined) clearInterval(this.#udpSweeper);
+    if (this.#detectSweeper !== undefined) clearInterval(this.#detectSweeper);
     this.#udpFlows.closeAll();
     if (this.#sessions.size > 0) {
       const all = new Promise<void>((resolve) => (this.#allClosed = resolve));
@@ -387,6 +673,8 @@ class MonitorImpl implements Monitor, SessionHost {
       for (const s of [...this.#sessions]) s.forceClosed("shutdown");
     }
     await released;
+    // Every alerted episode gets its summary; bans end with the monitor.
+    this.#detectSweep(Date.now(), true);
     for (const q of this.#queues) q.end();
     this.#queues.clear();
     this.#resolveClosed();

@@ -5,6 +5,12 @@
  */
 
 import type { AdapterName, RuntimeAdapter } from "../net/adapter.ts";
+import type { BehaviorConfig } from "../detect/behavior_config.ts";
+import { resolveBehavior } from "../detect/resolve_behavior.ts";
+import { AccessList } from "../detect/access_list.ts";
+import type { BanOptions } from "../detect/ban_list.ts";
+import type { RuleEngine } from "../detect/rule_engine.ts";
+import type { AlertThrottleOptions } from "../detect/alert_throttle.ts";
 import { parsePortSpec } from "../net/ports.ts";
 
 /** Default TCP port, as in the classic example. */
@@ -75,6 +81,25 @@ export interface ListenOptions {
   readonly adapter?: AdapterName | RuntimeAdapter;
   /** Accept queue length (default 511). */
   readonly backlog?: number;
+  /**
+   * Behaviour detection per source (connect scans, sweeps, floods,
+   * concurrency, empty sessions): on by default with
+   * {@linkcode DEFAULT_BEHAVIOR}; `false` turns it off; an object overrides
+   * single detectors (a detector set to `false` is off).
+   */
+  readonly detect?: boolean | Partial<BehaviorConfig>;
+  /** Protocol fingerprints on each direction's first bytes (default true). */
+  readonly fingerprints?: boolean;
+  /** Only these sources may connect: comma-separated CIDR blocks (default: all). */
+  readonly allow?: string;
+  /** These sources may not connect: comma-separated CIDR blocks (default: none). */
+  readonly deny?: string;
+  /** Turn alerts with a known source into bans (default off); `true` for the default ban times. */
+  readonly ban?: boolean | BanOptions;
+  /** Payload rules (e.g. Suricata rules loaded with `loadRules`). */
+  readonly rules?: RuleEngine;
+  /** Dedup and throttling of rule alerts per (rule, source). */
+  readonly alertThrottle?: AlertThrottleOptions;
 }
 
 /** {@linkcode ListenOptions} after validation, with defaults applied. */
@@ -101,6 +126,18 @@ export interface ResolvedListenOptions {
   readonly captureBytes: number;
   /** Accept queue length. */
   readonly backlog: number;
+  /** Behaviour detectors, or false when off. */
+  readonly detect: BehaviorConfig | false;
+  /** Whether fingerprints run. */
+  readonly fingerprints: boolean;
+  /** Allow/deny lists, undefined when both are empty. */
+  readonly access: AccessList | undefined;
+  /** Ban settings, undefined when alerts do not ban. */
+  readonly ban: BanOptions | undefined;
+  /** Payload rules, if any. */
+  readonly rules: RuleEngine | undefined;
+  /** Rule alert throttling. */
+  readonly alertThrottle: AlertThrottleOptions;
 }
 
 function ports(
@@ -226,5 +263,17 @@ export function resolveListenOptions(options: ListenOptions = {}): ResolvedListe
     banner,
     captureBytes: integer(options.captureBytes, "captureBytes", 0, DEFAULT_CAPTURE_BYTES),
     backlog: integer(options.backlog, "backlog", 1, 511),
+    detect: resolveBehavior(options.detect),
+    fingerprints: options.fingerprints ?? true,
+    access: accessList(options.allow, options.deny),
+    ban: options.ban === true ? {} : options.ban ? options.ban : undefined,
+    rules: options.rules,
+    alertThrottle: options.alertThrottle ?? {},
   };
+}
+
+function accessList(allow: string | undefined, deny: string | undefined): AccessList | undefined {
+  if (!allow && !deny) return undefined;
+  const list = new AccessList({ allow, deny });
+  return list.empty ? undefined : list;
 }

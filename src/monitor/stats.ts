@@ -28,6 +28,16 @@ export interface MonitorStats {
   readonly connsTotal: number;
   /** Connections closed at once by a limit (`conn.drop`). */
   readonly connsDropped: number;
+  /** Connections refused on accept by `--deny` / `--allow` or a ban (`conn.drop` denied/banned). */
+  readonly connsRefused: number;
+  /** Alerts raised (behaviour and rules), after throttling. */
+  readonly alerts: number;
+  /** Rule alerts held back by the per-(rule, source) throttle. */
+  readonly alertsSuppressed: number;
+  /** Sources banned right now. */
+  readonly bansActive: number;
+  /** Bans given since start. */
+  readonly bansTotal: number;
   /** Connections whose peer address the runtime could not read (`src: null`). */
   readonly connsPeerUnknown: number;
   /** Bytes received from peers (TCP), exact. */

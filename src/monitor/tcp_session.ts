@@ -21,6 +21,8 @@ import type {
 } from "./events.ts";
 import type { EventHub } from "./event_hub.ts";
 import { newUid } from "./uid.ts";
+import type { Inspection, InspectionSink } from "./inspection.ts";
+import type { AppInfo } from "../detect/app_info.ts";
 
 const TCP = 6;
 
@@ -38,6 +40,17 @@ export interface SessionHost {
   warn(kind: "handler-error", error: unknown): void;
   /** Dials a tap's upstream. */
   connect(options: TcpConnectOptions): Promise<Conn>;
+  /** The session's payload inspection, or undefined when nothing inspects payloads. */
+  inspect(session: TcpSession): Inspection | undefined;
+  /** The originator's bytes were recognised. */
+  recognised(session: TcpSession, app: AppInfo): void;
+  /** An inspection checkpoint: run the payload rules. */
+  checkpoint(
+    session: TcpSession,
+    dir: Direction,
+    payload: Uint8Array,
+    app: AppInfo | undefined,
+  ): void;
 }
 
 /** Where a tap session relays to. */
@@ -91,7 +104,7 @@ function flowId(
 }
 
 /** A monitored connection; it is the adapter's {@linkcode ConnHandler}. */
-export class TcpSession implements ConnHandler {
+export class TcpSession implements ConnHandler, InspectionSink {
   readonly conn: Conn;
   readonly uid: string = newUid();
   /** Undefined when the peer is unknown (or its address cannot be hashed). */
@@ -105,6 +118,12 @@ export class TcpSession implements ConnHandler {
   live = false;
   /** Tap mode: the client can take more, so the upstream may send again. */
   drain: (() => void) | undefined;
+  /** Payload inspection (fingerprints, rules), when on. */
+  readonly inspection: Inspection | undefined;
+  /** The rules' per-flow state (flowbits), made on first use. */
+  ruleFlow: unknown;
+  /** Rule sids that already alerted on this connection. */
+  fired: Set<number> | undefined;
   #host: SessionHost;
   #respCaptured = 0;
   #closed = false;
@@ -140,6 +159,22 @@ export class TcpSession implements ConnHandler {
     this.communityId = conn.remoteAddress === null || conn.remotePort === null
       ? undefined
       : flowId(host, conn.remoteAddress, conn.remotePort, conn.localAddress, conn.localPort);
+    this.inspection = host.inspect(this);
+  }
+
+  /** {@linkcode InspectionSink}: the monitor turns it into `conn.app`. */
+  recognised(app: AppInfo): void {
+    this.#host.recognised(this, app);
+  }
+
+  /** {@linkcode InspectionSink}: the monitor runs the rules. */
+  checkpoint(dir: Direction, payload: Uint8Array, app: AppInfo | undefined): void {
+    this.#host.checkpoint(this, dir, payload, app);
+  }
+
+  /** {@linkcode InspectionSink}: a parser or rule threw; reported, the connection goes on. */
+  failed(error: unknown): void {
+    this.#host.warn("handler-error", error);
   }
 
   /** The `conn.open` event of this session. */
@@ -163,6 +198,7 @@ export class TcpSession implements ConnHandler {
     if (data.byteLength === 0) return;
     this.#respFirstMs ??= Date.now() - this.startMs;
     this.#capture("resp", this.#respCaptured, data);
+    this.inspection?.data("resp", this.#respCaptured, data);
     this.#respCaptured += data.byteLength;
     this.conn.write(data);
   }
@@ -174,7 +210,10 @@ export class TcpSession implements ConnHandler {
     this.lastActive = Date.now();
     if (offset === 0) this.#origFirstMs = this.lastActive - this.startMs;
     this.#host.countIn(n);
-    if (offset < this.#host.captureBytes) this.#capture("orig", offset, chunk);
+    if (offset < this.#host.captureBytes) {
+      this.#capture("orig", offset, chunk);
+      this.inspection?.data("orig", offset, chunk);
+    }
     const relay = this.#relay;
     if (relay === undefined) return;
     if (relay.state === "open") {
@@ -206,6 +245,7 @@ export class TcpSession implements ConnHandler {
       data: (chunk) => this.#fromUpstream(up, chunk),
       end: () => {
         this.#ended("resp", "fin");
+        this.inspection?.end("resp");
         this.conn.closeWrite();
       },
       drain: () => this.conn.resume(),
@@ -245,6 +285,7 @@ export class TcpSession implements ConnHandler {
     this.lastActive = Date.now();
     this.#respFirstMs ??= this.lastActive - this.startMs;
     this.#capture("resp", this.#respCaptured, chunk);
+    this.inspection?.data("resp", this.#respCaptured, chunk);
     this.#respCaptured += n;
     if (!this.conn.write(chunk)) up.pause(); // resumed by the client's drain
   }
@@ -284,6 +325,7 @@ export class TcpSession implements ConnHandler {
 
   end(): void {
     this.#ended("orig", "fin");
+    this.inspection?.end("orig");
     const relay = this.#relay;
     if (relay !== undefined) {
       // Tap: the client's FIN goes on to the upstream (after what is queued).
@@ -328,6 +370,12 @@ export class TcpSession implements ConnHandler {
     const relay = this.#relay;
     if (relay?.state === "connecting" || relay?.state === "open") return;
     this.#closed = true;
+    const inspection = this.inspection;
+    if (inspection !== undefined) {
+      // Last checkpoints (their alerts come before the record), then the service.
+      inspection.end("orig");
+      inspection.end("resp");
+    }
     const failure = info.error ?? relay?.failure;
     const reason: CloseReason = this.closeReason ??
       (info.reset || (relay !== undefined && this.#respEnd === "rst")
@@ -353,14 +401,17 @@ export class TcpSession implements ConnHandler {
       duration: (now - this.startMs) / 1000,
       orig_bytes: this.origBytes,
       resp_bytes: c.bytesWritten,
+      // (in the interface's order, which the log's encoder keeps)
+      error: reason === "error" && failure ? String(failure.message ?? failure) : undefined,
       start: isoTimestamp(this.startMs),
       orig_end: this.#origEnd,
       resp_end: this.#respEnd,
       first_end: this.#firstEnd,
     };
-    if (reason === "error" && failure) event.error = String(failure.message ?? failure);
     if (this.#origFirstMs !== undefined) event.orig_first_ms = this.#origFirstMs;
     if (this.#respFirstMs !== undefined) event.resp_first_ms = this.#respFirstMs;
+    const service = inspection?.app?.service;
+    if (service !== undefined) event.service = service;
     if (relay !== undefined) {
       event.upstream_addr = relay.target.host;
       event.upstream_port = relay.target.port;

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { ServiceName } from "../detect/app_info.ts";
+
 import { communityId } from "../format/community_id.ts";
 import { isoTimestamp } from "../format/timestamp.ts";
 import type { ConnCloseEvent, ConnOpenEvent } from "./events.ts";
@@ -38,6 +40,10 @@ export interface UdpFlow {
   origPkts: number;
   respBytes: number;
   respPkts: number;
+  /** What the fingerprints recognised in its first datagram. */
+  service?: ServiceName;
+  /** The payload rules' per-flow state (flowbits). */
+  ruleFlow?: unknown;
 }
 
 /** Where the table's events and faults go. */
@@ -160,6 +166,7 @@ export class UdpFlows {
       first_end: null,
       orig_pkts: flow.origPkts,
       resp_pkts: flow.respPkts,
+      ...(flow.service === undefined ? {} : { service: flow.service }),
     });
   }
 }

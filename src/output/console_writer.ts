@@ -1,13 +1,21 @@
 /**
  * Human-readable console output: a line per listener, connection open and
- * close, and (optionally) the bytes received, always escaped so that remote
- * bytes can never drive the terminal.
+ * close, alert, ban and episode, and (optionally) the bytes received and
+ * what the fingerprints recognised, always escaped so that remote bytes can
+ * never drive the terminal.
  *
  * @module
  */
 
-import type { MonitorEvent } from "../monitor/events.ts";
-import { escapeTextLines } from "../format/safe_text.ts";
+import type {
+  AlertEpisode,
+  AlertEvent,
+  BanEvent,
+  ConnAppEvent,
+  EpisodeEndEvent,
+  MonitorEvent,
+} from "../monitor/events.ts";
+import { escapeText, escapeTextLines } from "../format/safe_text.ts";
 import { hexdump } from "../format/hexdump.ts";
 import { formatBytes } from "../format/size.ts";
 import { formatDuration } from "../format/duration.ts";
@@ -49,7 +57,11 @@ const PAINT = {
   cyan: "36",
   dim: "2",
   bold: "1",
+  boldRed: "1;31",
 } as const;
+/** Port runs and addresses listed on one line at most: the line must stay short. */
+const MAX_RUNS = 8;
+const MAX_ADDRESSES = 4;
 
 /**
  * Writes monitor events as console lines.
@@ -168,7 +180,9 @@ export class ConsoleWriter {
       case "conn.drop":
         return `${time(ev.ts)} ${this.#paint(PAINT.yellow, "drop ")}  ${
           peer(ev.src, ev.sport)
-        } -> ${formatHostPort(ev.dst, ev.dport)}  ${ev.reason} (limit ${ev.limit})\n`;
+        } -> ${formatHostPort(ev.dst, ev.dport)}  ${ev.reason}${
+          ev.limit === undefined ? "" : ` (limit ${ev.limit})`
+        }\n`;
       case "conn.close": {
         const label = this.#labels.get(ev.uid) ??
           `${peer(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
@@ -209,10 +223,74 @@ export class ConsoleWriter {
         return `${time(ev.ts)} ${this.#paint(PAINT.red, "warn ")}  ${ev.kind}: ${
           escapeTextLines(encoder.encode(ev.message)).join("")
         } (kept serving; later ones are counted in the summary)\n`;
+      case "alert":
+        return this.#alert(ev);
+      case "ban":
+        return this.#ban(ev);
+      case "episode.end":
+        return this.#episodeEnd(ev);
+      case "conn.app":
+        return this.#print === "none" ? "" : this.#app(ev);
       default:
-        // conn.app, alert and episode.end lines come with detection's console view.
+        // An event type this writer does not know (a newer monitor): no line, no crash.
         return "";
     }
+  }
+
+  /**
+   * `ALERT  [1:sid:rev] signature (category, sev N)  src -> dst  action`,
+   * bold red for severity 1-2, yellow for 3 and below; behaviour alerts
+   * add their episode.
+   */
+  #alert(ev: AlertEvent): string {
+    const color = ev.severity <= 2 ? PAINT.boldRed : PAINT.yellow;
+    const head = `ALERT  [1:${ev.signature_id}:${ev.rev}] ${safe(ev.signature)} (${
+      safe(ev.category)
+    }, sev ${ev.severity})`;
+    const episode = ev.episode === undefined ? "" : `  ${episodeText(ev.episode)}`;
+    const suppressed = ev.suppressed ? `  (+${ev.suppressed} suppressed)` : "";
+    return `${time(ev.ts)} ${this.#paint(color, head)}  ${peer(ev.src, ev.sport)} -> ${
+      formatHostPort(ev.dst, ev.dport)
+    }  ${ev.action}${episode}${suppressed}\n`;
+  }
+
+  /** `ban    addr  20m00s (offense 2, until HH:MM:SS)  [sid N] reason`, or its `unban`. */
+  #ban(ev: BanEvent): string {
+    const length = seconds(ev.duration);
+    if (ev.action === "unban") {
+      return `${time(ev.ts)} ${this.#paint(PAINT.green, "unban")}  ${
+        safe(ev.src)
+      }  (offense ${ev.offense}, banned for ${length})\n`;
+    }
+    const until = Number.isNaN(Date.parse(ev.until)) ? "?" : time(ev.until).slice(0, 8);
+    return `${time(ev.ts)} ${this.#paint(PAINT.boldRed, "ban  ")}  ${
+      safe(ev.src)
+    }  ${length} (offense ${ev.offense}, until ${until})  [sid ${ev.signature_id}] ${
+      safe(ev.reason)
+    }\n`;
+  }
+
+  /** `end    scan from addr: N connections, M ports (runs), over 12.3s`. */
+  #episodeEnd(ev: EpisodeEndEvent): string {
+    const from = ev.src === null ? "unknown source" : safe(ev.src);
+    const ports = ev.port_count === 1 ? "1 port" : `${ev.port_count} ports`;
+    const runs = ev.ports.length > 0 ? ` (${portRuns(ev.ports, ev.port_count)})` : "";
+    const addresses = ev.addresses.length > 1
+      ? `, ${ev.addresses.length} addresses (${addressList(ev.addresses, ev.addresses.length)})`
+      : "";
+    const span = Date.parse(ev.last) - Date.parse(ev.first);
+    return `${time(ev.ts)} ${this.#paint(PAINT.dim, "end  ")}  ${ev.kind} from ${from}: ${
+      ev.connections === 1 ? "1 connection" : `${ev.connections} connections`
+    }, ${ports}${runs}${addresses}, over ${millis(span)}\n`;
+  }
+
+  /** `app    label  http GET host/uri "agent"` and the like. */
+  #app(ev: ConnAppEvent): string {
+    const label = this.#labels.get(ev.uid) ??
+      `${peer(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
+    return `${time(ev.ts)} ${this.#paint(PAINT.cyan, "app  ")}  ${label}  ${
+      ev.dir === "resp" ? "out " : ""
+    }${appText(ev)}\n`;
   }
 
   #tooFar(): boolean {
@@ -234,6 +312,105 @@ export class ConsoleWriter {
     for (const l of lines) out += gutter + l + "\n";
     return out;
   }
+}
+
+/** Remote-controlled text, escaped for the terminal and kept on one line. */
+function safe(text: string): string {
+  return escapeText(encoder.encode(text));
+}
+
+/** What the fingerprints read, in a few words (every remote string escaped). */
+function appText(ev: ConnAppEvent): string {
+  const cut = (truncated: boolean) => (truncated ? " (truncated)" : "");
+  if (ev.http !== undefined) {
+    const h = ev.http;
+    const agent = h.user_agent === undefined ? "" : ` "${safe(h.user_agent)}"`;
+    return `http ${safe(h.method)} ${safe((h.host ?? "") + h.uri)}${agent}${cut(h.truncated)}`;
+  }
+  if (ev.tls !== undefined) {
+    const t = ev.tls;
+    const sni = t.sni === undefined ? "" : ` sni=${safe(t.sni)}`;
+    const alpn = t.alpn === undefined || t.alpn.length === 0
+      ? ""
+      : ` alpn=${safe(t.alpn.join(","))}`;
+    return `tls${sni}${alpn} ja4=${safe(t.ja4)}${cut(t.truncated)}`;
+  }
+  if (ev.ssh !== undefined) {
+    const x = ev.ssh;
+    const comments = x.comments === undefined ? "" : ` ${x.comments}`;
+    return `ssh ${safe(`SSH-${x.proto_version}-${x.software}${comments}`)}`;
+  }
+  if (ev.redis !== undefined) {
+    const r = ev.redis;
+    return `redis ${safe(r.command)}${r.args === 1 ? " (1 arg)" : ` (${r.args} args)`}${
+      r.inline ? " inline" : ""
+    }`;
+  }
+  if (ev.dns !== undefined) {
+    const d = ev.dns;
+    return `dns ${safe(d.rrtype)} ${safe(d.rrname)} id=${d.id}`;
+  }
+  return safe(ev.service);
+}
+
+/** A behaviour alert's episode: `scan: 21 ports in 5s: 18190-18210`. */
+function episodeText(e: AlertEpisode): string {
+  const window = `${e.window}s`;
+  switch (e.kind) {
+    case "scan":
+      return `scan: ${e.count} ports in ${window}${
+        e.ports.length > 0 ? `: ${portRuns(e.ports, e.count)}` : ""
+      }`;
+    case "sweep":
+      return `sweep: ${e.count} addresses in ${window}${
+        e.addresses.length > 0 ? `: ${addressList(e.addresses, e.count)}` : ""
+      }`;
+    case "flood":
+      return `flood: ${e.count} connections in ${window}`;
+    case "concurrency":
+      return `concurrency: ${e.count} connections open at once`;
+    case "empty-sessions":
+      return `empty-sessions: ${e.count} connections without a byte in ${window}`;
+    default:
+      return `${safe(String(e.kind))}: ${e.count} in ${window}`;
+  }
+}
+
+/**
+ * Sorted ports as runs (`18190-18210,18300`), at most {@linkcode MAX_RUNS}
+ * of them, then how many ports were not listed (`total` counts those past
+ * the listed ones too).
+ */
+function portRuns(ports: readonly number[], total: number): string {
+  let out = "";
+  let runs = 0;
+  let shown = 0;
+  for (let i = 0; i < ports.length && runs < MAX_RUNS;) {
+    let j = i;
+    while (j + 1 < ports.length && ports[j + 1] === ports[j] + 1) j++;
+    out += (runs > 0 ? "," : "") + (j > i ? `${ports[i]}-${ports[j]}` : `${ports[i]}`);
+    shown += j - i + 1;
+    runs++;
+    i = j + 1;
+  }
+  const rest = Math.max(total, ports.length) - shown;
+  return rest > 0 ? `${out},... (+${rest})` : out;
+}
+
+/** The first few addresses, then how many more. */
+function addressList(addresses: readonly string[], total: number): string {
+  const shown = addresses.slice(0, MAX_ADDRESSES).map(safe).join(",");
+  const rest = Math.max(total, addresses.length) - Math.min(addresses.length, MAX_ADDRESSES);
+  return rest > 0 ? `${shown},... (+${rest})` : shown;
+}
+
+/** A length in seconds, as the close lines show durations; `?` for a value that is not one. */
+function seconds(s: number): string {
+  return millis(s * 1000);
+}
+
+function millis(ms: number): string {
+  return Number.isFinite(ms) && ms >= 0 ? formatDuration(ms) : "?";
 }
 
 /** `host:port` of a peer, or a plain statement that the runtime could not read it. */

@@ -1,20 +1,20 @@
 /**
- * Suricata's EVE JSON `flow` events: one per finished connection or UDP
- * flow, so that tools reading Suricata's eve.json (Elastic, Splunk, Arkime,
- * EveBox, jq recipes) take sockscope's records like Suricata's own. Every
- * line validates against Suricata's EVE JSON schema. `docs/formats.md`
- * ("Suricata EVE") says how each field is derived from what a socket can
- * observe, and what is left out.
+ * Suricata's EVE JSON: a `flow` event per finished connection or UDP flow,
+ * and an `alert` event per sockscope alert, so that tools reading
+ * Suricata's eve.json (Elastic, Splunk, Arkime, EveBox, jq recipes) take
+ * sockscope's records like Suricata's own. Every line validates against
+ * Suricata's EVE JSON schema. `docs/formats.md` ("Suricata EVE") says how
+ * each field is derived from what a socket can observe, and what is left
+ * out.
  *
  * @module
  */
 
-import type { ConnCloseEvent, MonitorEvent } from "../monitor/events.ts";
-import { parseIpInto } from "../net/ip.ts";
-import { sha1 } from "../format/sha1.ts";
-import { isoTimestamp } from "../format/timestamp.ts";
+import type { ConnAppEvent, ConnCloseEvent, MonitorEvent } from "../monitor/events.ts";
 import type { RecordFormat } from "./record_format.ts";
 import { zeekHistory } from "./zeek_conn_format.ts";
+import { eveAppProto, eveFlowId, eveIpVersion, eveTime } from "./eve_common.ts";
+import { eveAlert, type FlowApps } from "./eve_alert.ts";
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -37,16 +37,21 @@ const LETTER_FLAGS: Readonly<Record<string, number>> = {
   r: RST,
 };
 
-const SCRATCH = new Uint8Array(16);
-const DIGEST = new Uint8Array(20);
-const ENCODER = new TextEncoder();
-/** 2^32, to assemble the 51-bit flow id from two 32-bit halves. */
-const HIGH = 0x1_0000_0000;
+/**
+ * Flows remembered at once for their alerts and fingerprints: entries go at
+ * the flow's `conn.close`, so this only bounds what a format attached in the
+ * middle of a stream (or a lost close) could leave behind.
+ */
+const MAX_TRACKED = 65_536;
 
 /**
- * Suricata's EVE `flow` event as a {@linkcode RecordFormat}: one JSON line
- * per `conn.close` (TCP connections and UDP flows); other events are
- * ignored; no header or footer.
+ * Suricata's EVE JSON as a {@linkcode RecordFormat}: a `flow` line per
+ * `conn.close` (TCP connections and UDP flows) and an `alert` line per
+ * `alert` event, both with the flow's `flow_id`; other events are not
+ * written; no header or footer. The format remembers, per open flow, what
+ * the fingerprints recognised (`conn.app`: the `http`/`tls`/`ssh`/`dns`
+ * objects of its rule alerts) and whether it alerted (the flow record's
+ * `flow.alerted`).
  *
  * @example
  * ```ts
@@ -69,45 +74,58 @@ const HIGH = 0x1_0000_0000;
  * ```
  */
 export class EveFlowFormat implements RecordFormat {
-  /** `suricata eve flow`. */
-  readonly name = "suricata eve flow";
-  /** False: records come from `conn.close` alone. */
+  /** `suricata eve`. */
+  readonly name = "suricata eve";
+  /** False: records come from `conn.close`, `conn.app` and `alert`. */
   readonly wantsData = false;
+  #apps = new Map<string, { orig?: ConnAppEvent; resp?: ConnAppEvent }>();
+  #alerted = new Set<string>();
 
   /** Nothing: EVE files are plain JSON lines. */
   header(_nowMs: number, _existingBytes: number): string {
     return "";
   }
 
-  /** One `flow` event line for a `conn.close`; `undefined` for every other event. */
+  /**
+   * A `flow` line for a `conn.close`, an `alert` line for an `alert`;
+   * `undefined` for every other event (`conn.app` is only remembered).
+   */
   encode(event: MonitorEvent): string | undefined {
-    return event.type === "conn.close" ? JSON.stringify(eveFlow(event)) + "\n" : undefined;
+    switch (event.type) {
+      case "conn.close": {
+        const alerted = this.#alerted.delete(event.uid);
+        this.#apps.delete(event.uid);
+        return JSON.stringify(eveFlow(event, alerted)) + "\n";
+      }
+      case "alert": {
+        const seen = this.#apps.get(event.uid);
+        const apps: FlowApps = seen === undefined ? {} : { orig: seen.orig, resp: seen.resp };
+        const line = JSON.stringify(eveAlert(event, apps)) + "\n";
+        if (!this.#alerted.has(event.uid)) {
+          if (this.#alerted.size >= MAX_TRACKED) this.#alerted.clear();
+          this.#alerted.add(event.uid);
+        }
+        return line;
+      }
+      case "conn.app": {
+        let seen = this.#apps.get(event.uid);
+        if (seen === undefined) {
+          if (this.#apps.size >= MAX_TRACKED) this.#apps.delete(this.#apps.keys().next().value!);
+          seen = {};
+          this.#apps.set(event.uid, seen);
+        }
+        seen[event.dir] = event;
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** Nothing. */
   footer(_nowMs: number): string {
     return "";
   }
-}
-
-/** A UTC time as Suricata writes it: microseconds and a numeric offset. */
-function eveTime(iso: string, field: string): [string, number] {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new TypeError(`Invalid ${field} "${iso}": expected an ISO-8601 time`);
-  return [isoTimestamp(ms).slice(0, 23) + "000+0000", ms];
-}
-
-/**
- * The flow id: Suricata's is a 64-bit number cut to 51 bits "as JavaScript
- * and even JSON often seem to max out there" (flow.h); this one is the first
- * 51 bits of the SHA-1 of the uid, so the same connection always gets the
- * same id, and it stays a safe JSON integer.
- */
-function flowId(uid: string): number {
-  const d = sha1(ENCODER.encode(uid), DIGEST);
-  const high = ((d[0] << 16) | (d[1] << 8) | d[2]) & 0x7ffff;
-  const low = ((d[3] << 24) | (d[4] << 16) | (d[5] << 8) | d[6]) >>> 0;
-  return high * HIGH + low;
 }
 
 function hex2(n: number): string {
@@ -123,15 +141,15 @@ function tcpState(ev: ConnCloseEvent): string {
   return ev.resp_end === "fin" ? "fin_wait2" : "established";
 }
 
-function eveFlow(ev: ConnCloseEvent): Record<string, unknown> {
+function eveFlow(ev: ConnCloseEvent, alerted: boolean): Record<string, unknown> {
   const [timestamp, endMs] = eveTime(ev.ts, "ts");
   const [start, startMs] = eveTime(ev.start, "start");
   const known = ev.src !== null && ev.sport !== null;
-  const family = parseIpInto(known ? ev.src! : ev.dst, SCRATCH);
+  const ipv = eveIpVersion(known ? ev.src! : ev.dst);
   const udp = ev.proto === "udp";
   const out: Record<string, unknown> = {
     timestamp,
-    flow_id: flowId(ev.uid),
+    flow_id: eveFlowId(ev.uid),
     event_type: "flow",
   };
   // An unknown peer is left out, never made up (the schema does not require it).
@@ -141,8 +159,10 @@ function eveFlow(ev: ConnCloseEvent): Record<string, unknown> {
   }
   out.dest_ip = ev.dst;
   out.dest_port = ev.dport;
-  if (family !== 0) out.ip_v = family === 4 || isV4Mapped(SCRATCH) ? 4 : 6;
+  if (ipv !== 0) out.ip_v = ipv;
   out.proto = udp ? "UDP" : "TCP";
+  const appProto = eveAppProto(ev.service);
+  if (appProto !== undefined) out.app_proto = appProto;
   let state: string;
   let tcp: Record<string, unknown> | undefined;
   if (udp) {
@@ -178,14 +198,9 @@ function eveFlow(ev: ConnCloseEvent): Record<string, unknown> {
   flow.age = Math.floor(endMs / 1000) - Math.floor(startMs / 1000);
   flow.state = state;
   flow.reason = ev.reason === "shutdown" ? "shutdown" : "timeout";
-  flow.alerted = false;
+  flow.alerted = alerted;
   out.flow = flow;
   if (ev.community_id !== undefined) out.community_id = ev.community_id;
   if (tcp) out.tcp = tcp;
   return out;
-}
-
-function isV4Mapped(b: Uint8Array): boolean {
-  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
-  return b[10] === 0xff && b[11] === 0xff;
 }

@@ -110,11 +110,13 @@ export class JsonLineEncoder {
     this.#nullable(e.resp_end);
     this.#raw(',"first_end":');
     this.#nullable(e.first_end);
-    // Optional fields, in the order the monitor builds them (the same text as JSON.stringify).
+    // Optional fields, in the order the monitor builds them, which is the
+    // interface's order (the same text as JSON.stringify).
     if (e.orig_first_ms !== undefined) this.#field("orig_first_ms", e.orig_first_ms);
     if (e.resp_first_ms !== undefined) this.#field("resp_first_ms", e.resp_first_ms);
     if (e.orig_pkts !== undefined) this.#field("orig_pkts", e.orig_pkts);
     if (e.resp_pkts !== undefined) this.#field("resp_pkts", e.resp_pkts);
+    if (e.service !== undefined) this.#field("service", e.service);
     if (e.upstream_addr !== undefined) this.#field("upstream_addr", e.upstream_addr);
     if (e.upstream_port !== undefined) this.#field("upstream_port", e.upstream_port);
     if (e.upstream_sport !== undefined) this.#field("upstream_sport", e.upstream_sport);

@@ -4,7 +4,9 @@
  *
  * Labels are bounded: `port` is always a listener's own port (a local port
  * from the listener set, at most 1024 per port specification), never a
- * peer's, and no metric is labelled by a peer address.
+ * peer's, and no metric is labelled by a peer address. Alert signatures get
+ * a series each up to {@linkcode MAX_SIGNATURE_SERIES}, then share one
+ * (`signature_id="other"`).
  *
  * @module
  */
@@ -13,6 +15,20 @@ import type { EventListener, SubscribeOptions } from "../monitor/event_hub.ts";
 import type { CloseReason, MonitorEvent, Proto, WarningKind } from "../monitor/events.ts";
 import type { MonitorStats } from "../monitor/stats.ts";
 import { VERSION } from "../version.ts";
+
+/**
+ * Distinct `signature_id` label values of `sockscope_alert_signature_total`;
+ * alerts of signatures past them are counted under `signature_id="other"`
+ * (a rule set has tens of thousands of rules: one series each would be
+ * unbounded for a scrape).
+ *
+ * @example
+ * ```ts
+ * import { MAX_SIGNATURE_SERIES } from "./metrics.ts";
+ * console.log(`at most ${MAX_SIGNATURE_SERIES + 1} signature series`);
+ * ```
+ */
+export const MAX_SIGNATURE_SERIES = 1000;
 
 /** The `Content-Type` of the text exposition format that {@linkcode MetricsCollector.render} produces. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -85,6 +101,8 @@ const CLOSE_REASONS: readonly CloseReason[] = [
   "max-conns",
   "shutdown",
   "error",
+  "denied",
+  "banned",
 ];
 const WARNING_KINDS: readonly WarningKind[] = [
   "handler-error",
@@ -171,6 +189,13 @@ export class MetricsCollector {
   #bounds: readonly number[];
   #warnings = new Map<WarningKind, number>();
   #upstreamFailures = new Map<string, number>();
+  /** Alerts by `origin="...",severity="..."` labels. */
+  #alerts = new Map<string, number>();
+  #signatures = new Map<number, number>();
+  #otherSignatures = 0;
+  #bansTotal = 0;
+  #banned = new Set<string>();
+  #services = new Map<string, number>();
 
   /** Creates a collector; see {@linkcode MetricsCollectorOptions}. */
   constructor(options: MetricsCollectorOptions = {}) {
@@ -219,8 +244,31 @@ export class MetricsCollector {
         if (upstream !== undefined) {
           this.#upstreamFailures.set(upstream, (this.#upstreamFailures.get(upstream) ?? 0) + 1);
         }
+        if (event.service !== undefined) {
+          this.#services.set(event.service, (this.#services.get(event.service) ?? 0) + 1);
+        }
         return;
       }
+      case "alert": {
+        const key = `origin="${event.origin === "rule" ? "rule" : "behavior"}",severity="${
+          severityLabel(event.severity)
+        }"`;
+        this.#alerts.set(key, (this.#alerts.get(key) ?? 0) + 1);
+        const sid = event.signature_id;
+        const n = this.#signatures.get(sid);
+        if (n !== undefined) this.#signatures.set(sid, n + 1);
+        else if (this.#signatures.size < MAX_SIGNATURE_SERIES) this.#signatures.set(sid, 1);
+        else this.#otherSignatures++;
+        return;
+      }
+      case "ban":
+        if (event.action === "ban") {
+          this.#bansTotal++;
+          this.#banned.add(event.src);
+        } else {
+          this.#banned.delete(event.src);
+        }
+        return;
       case "conn.drop": {
         const l = this.#listener(event.proto, event.dport);
         l.droppedBy.set(event.reason, (l.droppedBy.get(event.reason) ?? 0) + 1);
@@ -416,6 +464,55 @@ export class MetricsCollector {
 
     family(
       out,
+      "sockscope_app_connections_total",
+      "counter",
+      "Connections and flows that ended, by the application protocol recognised from their first bytes.",
+    );
+    for (const [service, n] of [...this.#services].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      out.push(`sockscope_app_connections_total{service="${escapeLabel(service)}"} ${n}`);
+    }
+
+    family(
+      out,
+      "sockscope_alerts_total",
+      "counter",
+      "Alerts raised, by origin (behavior detector or payload rule) and severity (1 high to 4 low).",
+    );
+    for (const [labels, n] of [...this.#alerts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      out.push(`sockscope_alerts_total{${labels}} ${n}`);
+    }
+
+    family(
+      out,
+      "sockscope_alert_signature_total",
+      "counter",
+      `Alerts raised, by signature id (the first ${MAX_SIGNATURE_SERIES} signatures seen; later ones as "other").`,
+    );
+    for (const [sid, n] of [...this.#signatures].sort((a, b) => a[0] - b[0])) {
+      out.push(`sockscope_alert_signature_total{signature_id="${escapeLabel(String(sid))}"} ${n}`);
+    }
+    if (this.#otherSignatures > 0) {
+      out.push(`sockscope_alert_signature_total{signature_id="other"} ${this.#otherSignatures}`);
+    }
+
+    family(
+      out,
+      "sockscope_bans_total",
+      "counter",
+      "Sources banned (ban events), repeat bans included.",
+    );
+    // stats() knows bans given before the collector subscribed; the events are the fallback.
+    out.push(`sockscope_bans_total ${stats?.bansTotal ?? this.#bansTotal}`);
+    family(
+      out,
+      "sockscope_bans_active",
+      "gauge",
+      "Sources banned now (banned and not yet expired).",
+    );
+    out.push(`sockscope_bans_active ${stats?.bansActive ?? this.#banned.size}`);
+
+    family(
+      out,
       "sockscope_warnings_total",
       "counter",
       "Faults the monitor absorbed (monitor.warning), by kind.",
@@ -469,6 +566,13 @@ export class MetricsCollector {
     out.push("");
     return out.join("\n");
   }
+}
+
+/** A severity as a bounded label: the integers 1-4 as they are, anything else `other`. */
+function severityLabel(severity: number): string {
+  return severity === 1 || severity === 2 || severity === 3 || severity === 4
+    ? String(severity)
+    : "other";
 }
 
 /** Writes a metric family's HELP and TYPE lines. */

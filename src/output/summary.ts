@@ -54,6 +54,13 @@ export function formatSummary(stats: MonitorStats): string {
       } reset before the runtime could read the peer's address`,
     );
   }
+  if (stats.alerts > 0 || stats.bansTotal > 0 || stats.connsRefused > 0) {
+    const parts = [`${count(stats.alerts, "alert")}`];
+    if (stats.alertsSuppressed > 0) parts.push(`${n(stats.alertsSuppressed)} suppressed`);
+    if (stats.bansTotal > 0) parts.push(`${count(stats.bansTotal, "ban")}`);
+    if (stats.connsRefused > 0) parts.push(`${n(stats.connsRefused)} refused on accept`);
+    lines.push(`  detection:   ${parts.join(", ")}`);
+  }
   const warnings = Object.entries(stats.warnings).filter(([, c]) => c > 0);
   if (warnings.length > 0) {
     lines.push(`  absorbed:    ${warnings.map(([k, c]) => `${k} ${n(c)}`).join(", ")}`);

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { ServiceName } from "../detect/app_info.ts";
 import type { ConnCloseEvent, MonitorEvent } from "../monitor/events.ts";
 import { parseIpInto } from "../net/ip.ts";
 import type { RecordFormat } from "./record_format.ts";
@@ -194,7 +195,7 @@ function connRecord(ev: ConnCloseEvent): ConnRecord {
     ev.dst,
     ev.dport,
     ev.proto,
-    undefined, // service: no protocol detection yet
+    zeekService(ev.service),
     Math.max(0, Math.round(ev.duration * 1000)),
     ev.orig_bytes,
     ev.resp_bytes,
@@ -254,6 +255,37 @@ function zeekLocalTime(ms: number): string {
   const d = new Date(ms);
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}-` +
     `${two(d.getHours())}-${two(d.getMinutes())}-${two(d.getSeconds())}`;
+}
+
+/**
+ * Zeek's `service` name for a recognised protocol: Zeek names a service
+ * after the analyzer that confirmed it, so TLS is `ssl` (Zeek's SSL
+ * analyzer), and `http`, `ssh`, `dns` and `redis` (Zeek 8's Redis analyzer)
+ * are as they are. The generic `text`/`binary` guesses are not services:
+ * unset, as Zeek leaves it when no analyzer confirmed a protocol.
+ *
+ * @example
+ * ```ts
+ * import { zeekService } from "./zeek_conn_format.ts";
+ * zeekService("tls"); // "ssl"
+ * zeekService("text"); // undefined
+ * ```
+ *
+ * @param service The service of the `conn.close`, if any.
+ * @returns The conn.log `service` value, or `undefined` for unset.
+ */
+export function zeekService(service: ServiceName | undefined): string | undefined {
+  switch (service) {
+    case "tls":
+      return "ssl";
+    case "http":
+    case "ssh":
+    case "dns":
+    case "redis":
+      return service;
+    default:
+      return undefined;
+  }
 }
 
 /**

@@ -96,6 +96,9 @@ export interface DenoApi {
     path: string,
     options: { append: boolean; create: boolean; write: boolean },
   ): Promise<DenoFile>;
+  readTextFile(path: string): Promise<string>;
+  readonly pid: number;
+  hostname(): string;
   addSignalListener(signal: DenoSignal, handler: () => void): void;
   removeSignalListener(signal: DenoSignal, handler: () => void): void;
   exit(code: number): never;

@@ -77,6 +77,15 @@ export function createDenoPlatform(): Platform {
     },
     stdout: stdStream(Deno.stdout),
     stderr: stdStream(Deno.stderr),
+    readTextFile: (path) => Deno.readTextFile(path),
+    pid: Deno.pid,
+    hostname() {
+      try {
+        return Deno.hostname();
+      } catch {
+        return undefined; // no --allow-sys
+      }
+    },
     openAppend(path): Promise<Sink> {
       return FileSink.open(async () => {
         const file = await Deno.open(path, { append: true, create: true, write: true });

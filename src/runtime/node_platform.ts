@@ -5,7 +5,8 @@
  */
 
 import process from "node:process";
-import { open } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import type { Writable } from "node:stream";
 import type { Sink } from "../output/sink.ts";
 import type { Platform, SignalName, StdStream } from "./platform.ts";
@@ -64,6 +65,9 @@ export async function createNodePlatform(): Promise<Platform> {
     env: (name) => process.env[name],
     stdout: stdStream(process.stdout, "stdout"),
     stderr: stdStream(process.stderr, "stderr"),
+    readTextFile: (path) => readFile(path, "utf8"),
+    pid: process.pid,
+    hostname: () => hostname(),
     openAppend(path): Promise<Sink> {
       return FileSink.open(async () => {
         const file = await open(path, "a");

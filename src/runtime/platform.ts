@@ -53,6 +53,12 @@ export interface Platform {
    * part-way cuts off what it wrote; `reopen()` opens the path again.
    */
   openAppend(path: string): Promise<Sink>;
+  /** The process id. */
+  readonly pid: number;
+  /** The host's name (for syslog), or undefined when it cannot be read. */
+  hostname(): string | undefined;
+  /** Reads a whole UTF-8 text file (rule files). */
+  readTextFile(path: string): Promise<string>;
   /**
    * Calls `fn` on each delivery of `signal` (which then no longer has its
    * default effect); returns a function that stops listening.

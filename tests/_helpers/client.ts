@@ -21,11 +21,12 @@ export interface TestClient {
 export function connect(
   port: number,
   host = "127.0.0.1",
-  opts: { read?: boolean } = {},
+  opts: { read?: boolean; from?: string } = {},
 ): Promise<TestClient> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
-    const socket = net.connect({ port, host, allowHalfOpen: true });
+    // `from`: a source address of 127.0.0.0/8, so that one machine plays many peers.
+    const socket = net.connect({ port, host, allowHalfOpen: true, localAddress: opts.from });
     let endResolve!: () => void;
     const ended = new Promise<void>((r) => (endResolve = r));
     let error: Error | undefined;

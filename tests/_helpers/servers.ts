@@ -59,3 +59,21 @@ sys.stdin.read()`;
   const [line] = await once(child.stdout!, "data");
   return { port: Number(String(line).trim()), stop: () => child.kill() };
 }
+
+/** `n` distinct free TCP ports of 127.0.0.1 (bound and released: a monitor binds them next). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      await new Promise<void>((ok, fail) => {
+        s.once("error", fail);
+        s.listen(0, "127.0.0.1", () => ok());
+      });
+      servers.push(s);
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
+  }
+}

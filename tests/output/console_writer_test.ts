@@ -1,7 +1,25 @@
 // Console lines: what an operator reads, escaped and (only when asked) coloured.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConsoleWriter, formatSummary, type MonitorStats, type Sink } from "sockscope";
+import {
+  ConsoleWriter,
+  formatSummary,
+  type MonitorEvent,
+  type MonitorStats,
+  type Sink,
+} from "sockscope";
+import {
+  banEvent,
+  dnsApp,
+  episodeEnd,
+  httpApp,
+  redisApp,
+  ruleAlert,
+  scanAlert,
+  sshApp,
+  textApp,
+  tlsApp,
+} from "../_helpers/detection_events.ts";
 
 function capture(): Sink & { text(): string } {
   let text = "";
@@ -85,13 +103,27 @@ test("the summary names totals, reasons, top sources and ports", () => {
     connsOpen: 0,
     connsTotal: 1234,
     connsDropped: 3,
+    connsRefused: 0,
+    alerts: 0,
+    alertsSuppressed: 0,
+    bansActive: 0,
+    bansTotal: 0,
     connsPeerUnknown: 7,
     bytesIn: 3 * 1024 * 1024,
     bytesOut: 10,
     datagrams: 1,
     datagramBytes: 5,
     eventsDropped: 0,
-    closeReasons: { fin: 1200, rst: 31, "idle-timeout": 0, "max-conns": 3, shutdown: 0, error: 0 },
+    closeReasons: {
+      fin: 1200,
+      rst: 31,
+      "idle-timeout": 0,
+      "max-conns": 3,
+      shutdown: 0,
+      error: 0,
+      denied: 0,
+      banned: 0,
+    },
     warnings: {
       "handler-error": 2,
       "accept-exhausted": 0,
@@ -111,4 +143,171 @@ test("the summary names totals, reasons, top sources and ports", () => {
   assert.match(text, /top ports: +tcp\/22 \(1,234\)\n/);
   assert.match(text, /unknown source: 7 connections reset before the runtime could read/);
   assert.match(text, /absorbed: +handler-error 2\n/);
+});
+
+// Detection's lines: alerts (one line, highlighted by severity), bans, episodes, and what the
+// fingerprints recognised (only when payloads are shown).
+
+async function lines(
+  events: MonitorEvent[],
+  options: ConstructorParameters<typeof ConsoleWriter>[1] = {},
+): Promise<string[]> {
+  const sink = capture();
+  const view = new ConsoleWriter(sink, options);
+  for (const ev of events) view.handle(ev);
+  await view.close();
+  return sink.text().split("\n").filter((l) => l !== "");
+}
+
+const TIME = /^\d\d:\d\d:\d\d\.\d{3} /;
+
+test("a rule alert is one line: sid, signature, category, severity, the flow and the action", async () => {
+  const [line] = await lines([
+    ruleAlert({
+      ts: "2026-12-01T10:00:01.234Z",
+      src: "203.0.113.5",
+      sport: 51234,
+      dst: "127.0.0.1",
+      dport: 22,
+    }),
+  ]);
+  assert.match(line, TIME);
+  assert.equal(
+    line.slice(13),
+    "ALERT  [1:2001219:20] ET SCAN Potential SSH Scan (Attempted Information Leak, sev 2)  " +
+      "203.0.113.5:51234 -> 127.0.0.1:22  allowed",
+  );
+  assert.equal(line.slice(9, 12), "234", "milliseconds of the event");
+  const [suppressed] = await lines([ruleAlert({ suppressed: 7, action: "blocked" })]);
+  assert.match(suppressed, / {2}blocked {2}\(\+7 suppressed\)$/);
+});
+
+test("behaviour alerts name their episode, port runs compressed; an unknown source says so", async () => {
+  const [scan, unknown, many, sweep, flood] = await lines([
+    scanAlert(),
+    scanAlert({ src: null, sport: null, community_id: undefined }),
+    scanAlert({
+      episode: {
+        ...scanAlert().episode!,
+        count: 1500,
+        ports: [1, 2, 3, 5, 7, 8, 10, 12, 14, 16, 18, 20, 22],
+      },
+    }),
+    scanAlert({
+      signature_id: 9000002,
+      signature: "sockscope address sweep",
+      episode: {
+        ...scanAlert().episode!,
+        kind: "sweep",
+        count: 6,
+        addresses: ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"],
+      },
+    }),
+    scanAlert({
+      signature_id: 9000003,
+      episode: { ...scanAlert().episode!, kind: "flood", count: 500, window: 1 },
+    }),
+  ]);
+  assert.equal(
+    scan.slice(13),
+    "ALERT  [1:9000001:1] sockscope connect scan (Detection of a Network Scan, sev 2)  " +
+      "203.0.113.5:51234 -> 127.0.0.1:18210  allowed  scan: 21 ports in 5s: 18190-18210",
+  );
+  assert.match(unknown, /\(unknown peer\) -> 127\.0\.0\.1:18210 {2}allowed {2}scan: 21 ports/);
+  // At most eight runs (11 ports), then how many of the 1,500 counted were not listed.
+  assert.match(many, /scan: 1500 ports in 5s: 1-3,5,7-8,10,12,14,16,18,\.\.\. \(\+1489\)$/);
+  assert.match(
+    sweep,
+    /sweep: 6 addresses in 5s: 10\.0\.0\.1,10\.0\.0\.2,10\.0\.0\.3,10\.0\.0\.4,\.\.\. \(\+2\)$/,
+  );
+  assert.match(flood, /flood: 500 connections in 1s$/);
+});
+
+test("alert colour: bold red for severity 1-2, yellow for 3-4, none when colour is off", async () => {
+  const coloured = await lines([
+    ruleAlert({ severity: 1 }),
+    ruleAlert({ severity: 2 }),
+    ruleAlert({ severity: 3 }),
+    ruleAlert({ severity: 4 }),
+  ], { color: true });
+  assert.ok(coloured[0].includes("\x1b[1;31mALERT  [1:2001219:20]"), coloured[0]);
+  assert.ok(coloured[1].includes("\x1b[1;31mALERT"));
+  assert.ok(coloured[2].includes("\x1b[33mALERT"));
+  assert.ok(coloured[3].includes("\x1b[33mALERT"));
+  for (const l of coloured) assert.ok(l.includes("sev ") && l.includes("\x1b[0m"));
+  const plain = await lines([ruleAlert({ severity: 1 })]);
+  assert.ok(!plain[0].includes("\x1b["), "no colour unless asked");
+});
+
+test("ban, unban and episode.end lines", async () => {
+  const [b, u, end, unknown] = await lines([
+    banEvent(),
+    banEvent({ action: "unban", ts: "2026-12-01T10:20:01.240Z" }),
+    episodeEnd(),
+    episodeEnd({ src: null, ports: [], port_count: 0, connections: 1 }),
+  ]);
+  assert.match(
+    b.slice(13),
+    /^ban {4}203\.0\.113\.5 {2}20m00s \(offense 2, until \d\d:\d\d:\d\d\) {2}\[sid 9000001\] sockscope connect scan$/,
+  );
+  assert.equal(u.slice(13), "unban  203.0.113.5  (offense 2, banned for 20m00s)");
+  assert.equal(
+    end.slice(13),
+    "end    scan from 203.0.113.5: 63 connections, 22 ports (18190-18210,22), over 7.80s",
+  );
+  assert.equal(
+    unknown.slice(13),
+    "end    scan from unknown source: 1 connection, 0 ports, over 7.80s",
+  );
+});
+
+test("conn.app lines show what was recognised, only when payloads are shown", async () => {
+  const events: MonitorEvent[] = [
+    httpApp(),
+    tlsApp(),
+    sshApp("orig", "OpenSSH_9.2p1", "Debian-2"),
+    sshApp("resp", "OpenSSH_9.6"),
+    redisApp(),
+    dnsApp(),
+    textApp(),
+  ];
+  const shown = await lines(events, { print: "text" });
+  const label = "192.0.2.7:41620 -> 10.0.0.1:";
+  assert.deepEqual(shown.map((l) => l.slice(13)), [
+    `app    ${label}8000  http GET example.test:8000/index.html "curl/7.88.1"`,
+    `app    ${label}8443  tls sni=example.test alpn=h2,http/1.1 ja4=t13d0412h2_55b375c5d22e_0c1e3ad5a1c4`,
+    `app    ${label}22  ssh SSH-2.0-OpenSSH_9.2p1 Debian-2`,
+    `app    ${label}22  out ssh SSH-2.0-OpenSSH_9.6`,
+    `app    ${label}6379  redis SET (2 args)`,
+    `app    192.0.2.7:53535 -> 10.0.0.1:5353  dns A example.com id=4660`,
+    `app    ${label}8000  text`,
+  ]);
+  assert.deepEqual(await lines(events, { print: "none" }), []);
+  // The label of an open connection is the one its open line showed.
+  const [, app] = await lines([{ ...httpApp(), type: "conn.open" } as MonitorEvent, httpApp()]);
+  assert.match(app, /app {4}192\.0\.2\.7:41620 -> 10\.0\.0\.1:8000 {2}http GET/);
+});
+
+test("hostile text in signatures, SNI, URIs, agents, SSH software and DNS names never reaches the terminal raw", async () => {
+  const evil = "x\x1b[2J\x1b]0;pwned\x07\r\nFAKE\u202e\u0085y";
+  const out = await lines([
+    ruleAlert({ signature: evil, category: evil }),
+    banEvent({ reason: evil }),
+    httpApp({
+      http: { ...httpApp().http!, method: evil, uri: evil, host: evil, user_agent: evil },
+    }),
+    tlsApp({ tls: { ...tlsApp().tls!, sni: evil, alpn: [evil] } }),
+    sshApp("orig", evil, evil),
+    { ...dnsApp(), dns: { ...dnsApp().dns!, rrname: evil, rrtype: evil } },
+    { ...redisApp(), redis: { command: evil, args: 1, inline: true } },
+  ], { print: "text", color: true });
+  assert.equal(out.length, 7, "one line each: no CR or LF got through");
+  for (const l of out) {
+    // Only our own colour codes: ESC followed by a known SGR sequence.
+    // deno-lint-ignore no-control-regex -- our own colour codes, to strip them
+    const stripped = l.replace(/\x1b\[(?:0|1;31|33|36|31|32|2)m/g, "");
+    // deno-lint-ignore no-control-regex -- the point is to find raw control bytes
+    assert.ok(!/[\x00-\x1f\x7f-\x9f\u202e]/.test(stripped), JSON.stringify(l));
+    assert.ok(l.includes("x\\x1b[2J\\x1b]0;pwned\\x07\\r\\nFAKE\\u{202E}\\u{0085}y"), l);
+  }
 });

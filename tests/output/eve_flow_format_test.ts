@@ -4,7 +4,9 @@
 // (ajv), and a line that breaks the schema is rejected by that same
 // validator. The values follow Suricata's: timestamps with microseconds and
 // an offset, a stable 51-bit flow_id, state and reason words, the unknown
-// peer left out rather than made up.
+// peer left out rather than made up. Alerts: EVE `alert` events, valid
+// against the same schema, with the flow's flow_id, Suricata's alert object
+// and what the fingerprints read in Suricata's http/tls/ssh/dns objects.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -15,11 +17,24 @@ import {
   type ConnCloseEvent,
   EveFlowFormat,
   listen,
+  type MonitorEvent,
   RecordWriter,
   type Sink,
 } from "sockscope";
 import { repoRoot } from "../_helpers/repo.ts";
 import { closeEvent } from "../_helpers/events.ts";
+import {
+  banEvent,
+  dnsApp,
+  episodeEnd,
+  httpApp,
+  redisApp,
+  ruleAlert,
+  scanAlert,
+  sshApp,
+  textApp,
+  tlsApp,
+} from "../_helpers/detection_events.ts";
 import { connect, eventually } from "../_helpers/client.ts";
 
 /** Suricata's schema, from the workplace's shared data beside the repository (../shared/data). */
@@ -333,4 +348,193 @@ test("from a live monitor, through the writer: valid flow lines, none for other 
     assert.equal(f.flow.bytes_toserver, 5);
     assert.match(f.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$/);
   }
+});
+
+// Alerts: EVE `alert` events, joined to their flow by flow_id.
+
+/** Feeds events to a fresh format and returns the parsed, schema-checked lines. */
+// deno-lint-ignore no-explicit-any
+function eveLines(...events: MonitorEvent[]): any[] {
+  const format = new EveFlowFormat();
+  // deno-lint-ignore no-explicit-any
+  const out: any[] = [];
+  for (const ev of events) {
+    const line = format.encode(ev);
+    if (line === undefined) continue;
+    assert.ok(line.endsWith("\n") && !line.slice(0, -1).includes("\n"), "one line per event");
+    out.push(assertValid(line));
+  }
+  return out;
+}
+
+test("every alert variant is a schema-valid EVE alert: rule and behaviour, each app, both directions, unknown peer", () => {
+  const variants: MonitorEvent[][] = [
+    [httpApp(), ruleAlert()],
+    [tlsApp(), ruleAlert({ app_proto: "tls", dport: 8443 })],
+    [sshApp("orig", "OpenSSH_9.2p1", "Debian-2"), sshApp("resp", "OpenSSH_9.6"), ruleAlert()],
+    [dnsApp(), ruleAlert({ proto: "udp", app_proto: "dns" })],
+    [redisApp(), ruleAlert({ app_proto: "redis" })],
+    [textApp(), ruleAlert({ app_proto: undefined, metadata: undefined })],
+    [ruleAlert({ dir: "resp", action: "blocked", suppressed: 3 })],
+    [ruleAlert({ dir: "resp", src: null, sport: null, community_id: undefined })],
+    [ruleAlert({ src: "2001:db8::7", dst: "2001:db8::1", metadata: { tag: ["a", "b"], x: [] } })],
+    [scanAlert()],
+    [scanAlert({ src: null, sport: null, community_id: undefined, dst: "::", action: "blocked" })],
+    [httpApp({ http: { ...httpApp().http!, host: "[2001:db8::1]:8080" } }), ruleAlert()],
+    [
+      httpApp({ http: { ...httpApp().http!, host: undefined, user_agent: undefined } }),
+      ruleAlert(),
+    ],
+  ];
+  for (const events of variants) {
+    const lines = eveLines(...events);
+    assert.equal(lines.length, 1, JSON.stringify(events.map((e) => e.type)));
+    assert.equal(lines[0].event_type, "alert");
+    assert.equal(lines[0].alert.gid, 1);
+  }
+});
+
+test("a rule alert: Suricata's alert object, the flow's flow_id and tuple, app_proto and the http object", () => {
+  const [alert, flow] = eveLines(
+    httpApp(),
+    ruleAlert(),
+    closeEvent({ service: "http" }),
+  );
+  assert.equal(alert.timestamp, "2026-11-26T10:00:00.020000+0000");
+  assert.equal(alert.flow_id, flow.flow_id, "alert and flow join on flow_id");
+  assert.equal(alert.community_id, flow.community_id);
+  assert.equal(alert.src_ip, "192.0.2.7");
+  assert.equal(alert.src_port, 41620);
+  assert.equal(alert.dest_ip, "10.0.0.1");
+  assert.equal(alert.dest_port, 8000);
+  assert.equal(alert.proto, "TCP");
+  assert.equal(alert.ip_v, 4);
+  assert.deepEqual(alert.alert, {
+    action: "allowed",
+    gid: 1,
+    signature_id: 2001219,
+    rev: 20,
+    signature: "ET SCAN Potential SSH Scan",
+    category: "Attempted Information Leak",
+    severity: 2,
+    // A key without a value is left out (the schema wants one for the keys it knows).
+    metadata: { created_at: ["2010_07_30"], updated_at: ["2019_07_26"] },
+  });
+  assert.equal(alert.app_proto, "http");
+  assert.equal(alert.direction, "to_server");
+  assert.deepEqual(alert.http, {
+    hostname: "example.test",
+    http_port: 8000,
+    url: "/index.html",
+    http_user_agent: "curl/7.88.1",
+    http_method: "GET",
+    protocol: "HTTP/1.1",
+  });
+  assert.equal("flow" in alert, false, "no flow object: its counts are not known yet");
+  // The flow record says it alerted, and what it spoke.
+  assert.equal(flow.flow.alerted, true);
+  assert.equal(flow.app_proto, "http");
+});
+
+test("tls, ssh and dns objects of rule alerts, with only fields the schema has", () => {
+  const [tls] = eveLines(tlsApp(), ruleAlert({ app_proto: "tls" }));
+  assert.deepEqual(tls.tls, {
+    sni: "example.test",
+    ja3: {
+      hash: "0c1a1b8e2c0d5e6f7a8b9c0d1e2f3a4b",
+      string: "771,4865-4866-4867-49195,0-23-65281-10-11-35-16-5-13-43-45-51,29-23-24,0",
+    },
+    ja4: "t13d0412h2_55b375c5d22e_0c1e3ad5a1c4",
+    client_alpns: ["h2", "http/1.1"],
+  });
+  const [ssh] = eveLines(
+    sshApp("orig", "OpenSSH_9.2p1", "Debian-2"),
+    sshApp("resp", "OpenSSH_9.6"),
+    ruleAlert({ app_proto: "ssh" }),
+  );
+  assert.deepEqual(ssh.ssh, {
+    client: { proto_version: "2.0", software_version: "OpenSSH_9.2p1" },
+    server: { proto_version: "2.0", software_version: "OpenSSH_9.6" },
+  });
+  assert.equal(ssh.app_proto, "ssh");
+  const [dns] = eveLines(dnsApp(), ruleAlert({ proto: "udp", app_proto: "dns" }));
+  assert.equal(dns.proto, "UDP");
+  assert.deepEqual(dns.dns, {
+    version: 3,
+    type: "request",
+    id: 4660,
+    queries: [{ rrname: "example.com", rrtype: "A" }],
+  });
+  // Redis has no Suricata parser: "failed", as Suricata says for a protocol it does not know.
+  const [redis] = eveLines(redisApp(), ruleAlert({ app_proto: "redis" }));
+  assert.equal(redis.app_proto, "failed");
+  for (const key of ["http", "tls", "ssh", "dns"]) assert.equal(key in redis, false, key);
+});
+
+test("a rule alert on the server's bytes is a to_client alert; the flow object keeps the connection's orientation", () => {
+  const [a] = eveLines(ruleAlert({ dir: "resp" }));
+  assert.equal(a.direction, "to_client");
+  assert.equal(a.src_ip, "10.0.0.1");
+  assert.equal(a.src_port, 8000);
+  assert.equal(a.dest_ip, "192.0.2.7");
+  assert.equal(a.dest_port, 41620);
+  assert.deepEqual(a.flow, {
+    src_ip: "192.0.2.7",
+    src_port: 41620,
+    dest_ip: "10.0.0.1",
+    dest_port: 8000,
+  });
+});
+
+test("behaviour alerts: gid 1, the detector's fixed id, no app objects; an unknown source left out", () => {
+  const [scan] = eveLines(httpApp(), scanAlert({ uid: "CHhAvVGS1DHFjwGM9a" }));
+  assert.equal(scan.alert.signature_id, 9000001);
+  assert.equal(scan.alert.rev, 1);
+  assert.equal(scan.alert.category, "Detection of a Network Scan");
+  assert.equal(scan.src_ip, "203.0.113.5");
+  assert.equal("http" in scan, false, "a behaviour alert is about the source, not this request");
+  const [unknown] = eveLines(
+    scanAlert({ src: null, sport: null, community_id: undefined, dst: "::", action: "blocked" }),
+  );
+  for (const key of ["src_ip", "src_port", "community_id"]) assert.equal(key in unknown, false);
+  assert.equal(unknown.dest_ip, "::");
+  assert.equal(unknown.ip_v, 6);
+  assert.equal(unknown.alert.action, "blocked");
+});
+
+test("flow records: app_proto from conn.close's service; alerted only for flows that alerted", () => {
+  const proto = (service?: ConnCloseEvent["service"]) =>
+    eveLines(closeEvent(service === undefined ? {} : { service }))[0].app_proto;
+  assert.equal(proto("http"), "http");
+  assert.equal(proto("tls"), "tls");
+  assert.equal(proto("ssh"), "ssh");
+  assert.equal(proto("dns"), "dns");
+  assert.equal(proto("redis"), "failed");
+  assert.equal(proto("text"), "failed");
+  assert.equal(proto("binary"), "failed");
+  assert.equal(proto(undefined), undefined, "no bytes seen: no app_proto");
+  // Another flow's alert does not mark this one; the mark goes with the flow's record.
+  const format = new EveFlowFormat();
+  format.encode(ruleAlert({ uid: "COther000000000000" }));
+  assert.equal(JSON.parse(format.encode(closeEvent())!).flow.alerted, false);
+  format.encode(ruleAlert());
+  assert.equal(JSON.parse(format.encode(closeEvent())!).flow.alerted, true);
+  assert.equal(JSON.parse(format.encode(closeEvent())!).flow.alerted, false, "forgotten at close");
+  // Other detection events write nothing.
+  for (const ev of [episodeEnd(), banEvent(), httpApp()]) {
+    assert.equal(format.encode(ev), undefined);
+  }
+});
+
+test("the validator is real for alerts too: broken alert lines are rejected", () => {
+  const [good] = eveLines(tlsApp(), ruleAlert({ app_proto: "tls" }));
+  assert.equal(validate(good), true);
+  const broken = [
+    { ...good, alert: { ...good.alert, signature_id: "2001219" } },
+    { ...good, alert: { ...good.alert, episode: { kind: "scan" } } }, // not in the schema
+    { ...good, alert: { ...good.alert, metadata: { tag: [] } } }, // a known key needs a value
+    { ...good, tls: { ...good.tls, ja5: "x" } },
+    { ...good, suppressed: 3 },
+  ];
+  for (const record of broken) assert.equal(validate(record), false, JSON.stringify(record));
 });

@@ -1,10 +1,13 @@
 // The hand-written NDJSON serialisation is exactly JSON.stringify's text for
-// the events the monitor makes, and stays valid JSON for hostile strings.
+// the events the monitor makes (detection's events and conn.close's service
+// included), and stays valid JSON for hostile strings.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { eventToJson, listen, type MonitorEvent } from "sockscope";
+import { type ConnCloseEvent, eventToJson, listen, type MonitorEvent } from "sockscope";
 import { JsonLineEncoder } from "../../src/output/json_line_encoder.ts";
 import { connect, within } from "../_helpers/client.ts";
+import { closeEvent } from "../_helpers/events.ts";
+import { detectionEvents, httpApp, scanAlert } from "../_helpers/detection_events.ts";
 
 function reference(ev: MonitorEvent): string {
   return "data" in ev
@@ -72,4 +75,97 @@ test("strings that need escaping stay valid JSON", () => {
   const lines = new TextDecoder().decode(out.bytes()).split("\n");
   assert.equal(lines[0], JSON.stringify(ev));
   assert.equal(lines[1], JSON.stringify({ ...ev, src: "caf\u00e9 \u{1F600}", error: undefined }));
+});
+
+/** ConnCloseEvent's fields in the order its interface declares them. */
+const CLOSE_ORDER = [
+  "ts",
+  "type",
+  "uid",
+  "community_id",
+  "proto",
+  "src",
+  "sport",
+  "dst",
+  "dport",
+  "reason",
+  "duration",
+  "orig_bytes",
+  "resp_bytes",
+  "error",
+  "start",
+  "orig_end",
+  "resp_end",
+  "first_end",
+  "orig_first_ms",
+  "resp_first_ms",
+  "orig_pkts",
+  "resp_pkts",
+  "service",
+  "upstream_addr",
+  "upstream_port",
+  "upstream_sport",
+  "upstream_connect_ms",
+  "upstream_error",
+];
+
+function inInterfaceOrder(ev: ConnCloseEvent): ConnCloseEvent {
+  const keys = Object.keys(ev);
+  assert.ok(keys.every((k) => CLOSE_ORDER.includes(k)), `every field is listed: ${keys}`);
+  return Object.fromEntries(
+    CLOSE_ORDER.filter((k) => k in ev).map((k) => [k, ev[k as keyof ConnCloseEvent]]),
+  ) as unknown as ConnCloseEvent;
+}
+
+test("detection events and conn.close's service: eventToJson, the byte encoder and JSON.stringify agree", () => {
+  const events: MonitorEvent[] = [
+    ...detectionEvents(),
+    // conn.close in the interface's order (the encoder's fixed order): service after the
+    // packet counts, before the tap fields.
+    inInterfaceOrder(closeEvent({ service: "http" })),
+    inInterfaceOrder(closeEvent({ service: "tls", upstream_addr: "10.9.9.9", upstream_port: 443 })),
+    inInterfaceOrder(closeEvent({
+      proto: "udp",
+      orig_end: null,
+      resp_end: null,
+      first_end: null,
+      orig_pkts: 1,
+      resp_pkts: 1,
+      service: "dns",
+    })),
+    inInterfaceOrder(closeEvent({ reason: "error", error: "boom", service: "binary" })),
+    // Hostile text a peer controls, in nested fields.
+    httpApp({
+      http: {
+        ...httpApp().http!,
+        uri: '/a"b\\c\n\u001b[2J\u2028\u{1F600}',
+        user_agent: "caf\u00e9\r\n",
+        headers: [["X-\u0000", "\ud800"]],
+      },
+    }),
+  ];
+  const types = new Set(events.map((e) => e.type));
+  for (const t of ["conn.app", "alert", "episode.end", "ban", "conn.close"]) {
+    assert.ok(types.has(t as never), t);
+  }
+  for (const ev of events) {
+    const line = eventToJson(ev);
+    assert.equal(line, JSON.stringify(ev));
+    assert.ok(!line.includes("\n"), "one line");
+  }
+  const out = new JsonLineEncoder(8);
+  for (const ev of events) out.append(ev);
+  assert.equal(
+    new TextDecoder().decode(out.bytes()),
+    events.map((e) => JSON.stringify(e) + "\n").join(""),
+  );
+  // The service sits where the interface puts it.
+  const close = JSON.parse(eventToJson(events[detectionEvents().length + 1]));
+  const keys = Object.keys(close);
+  assert.equal(keys.indexOf("service"), keys.indexOf("resp_first_ms") + 1);
+  assert.equal(keys.indexOf("upstream_addr"), keys.indexOf("service") + 1);
+  // Nested objects survive as they are: what a reader of the log gets back.
+  const alert = JSON.parse(eventToJson(scanAlert()));
+  assert.deepEqual(alert, scanAlert());
+  assert.equal(scanAlert().episode?.ports.length, 21);
 });

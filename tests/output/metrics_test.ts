@@ -17,6 +17,8 @@ import {
   type WriterDropCounts,
 } from "sockscope";
 
+import { banEvent, ruleAlert, scanAlert } from "../_helpers/detection_events.ts";
+
 const PROMTOOL = "/usr/bin/promtool";
 const ts = "2026-11-26T10:00:00.000Z";
 
@@ -140,6 +142,24 @@ function collected(
   return c;
 }
 
+/** Detection's events: alerts of each origin and severity, bans, recognised services. */
+function detection(): MonitorEvent[] {
+  return [
+    ruleAlert(),
+    ruleAlert({ severity: 3, signature_id: 2100498 }),
+    ruleAlert(),
+    scanAlert(),
+    scanAlert({ severity: 9, signature_id: 9000005 }), // outside 1-4: a bounded "other"
+    banEvent(),
+    banEvent({ src: "2001:db8::5" }),
+    banEvent({ action: "unban" }),
+    close("C7", "tcp", 8000, { service: "http" }),
+    close("C8", "tcp", 8000, { service: "http" }),
+    close("C9", "tcp", 8000, { service: "tls" }),
+    close("C10", "tcp", 8000, { service: "text" }),
+  ];
+}
+
 test("render: exact counters by listener, reason, direction and kind after a known sequence", () => {
   const s = samples(collected({ startTimeMs: 1_700_000_000_500 }).render());
   const expect: Record<string, number> = {
@@ -182,6 +202,56 @@ test("render: exact counters by listener, reason, direction and kind after a kno
   // Without stats(), the stats-only metrics are absent rather than made up.
   assert.equal(s.has("sockscope_dropped_events_total"), false);
   assert.equal(s.has("sockscope_tcp_received_bytes_total"), false);
+});
+
+test("render: alerts by origin and severity and by signature, bans, services", () => {
+  const c = collected();
+  for (const ev of detection()) c.observe(ev);
+  const s = samples(c.render());
+  const expect: Record<string, number> = {
+    'sockscope_alerts_total{origin="rule",severity="2"}': 2,
+    'sockscope_alerts_total{origin="rule",severity="3"}': 1,
+    'sockscope_alerts_total{origin="behavior",severity="2"}': 1,
+    'sockscope_alerts_total{origin="behavior",severity="other"}': 1,
+    'sockscope_alert_signature_total{signature_id="2001219"}': 2,
+    'sockscope_alert_signature_total{signature_id="2100498"}': 1,
+    'sockscope_alert_signature_total{signature_id="9000001"}': 1,
+    'sockscope_alert_signature_total{signature_id="9000005"}': 1,
+    "sockscope_bans_total": 2,
+    "sockscope_bans_active": 1,
+    'sockscope_app_connections_total{service="http"}': 2,
+    'sockscope_app_connections_total{service="tls"}': 1,
+    'sockscope_app_connections_total{service="text"}': 1,
+  };
+  for (const [key, value] of Object.entries(expect)) assert.equal(s.get(key), value, key);
+  assert.equal(s.has('sockscope_alert_signature_total{signature_id="other"}'), false);
+  // Before any ban, the ban series are there at 0; no alert series are made up.
+  const fresh = samples(collected().render());
+  assert.equal(fresh.get("sockscope_bans_total"), 0);
+  assert.equal(fresh.get("sockscope_bans_active"), 0);
+  assert.equal([...fresh.keys()].some((k) => k.startsWith("sockscope_alerts_total")), false);
+  // stats() is authoritative for bans (it knows those before the collector subscribed).
+  const withStats = samples(
+    collected({
+      stats: () => ({ warnings: {}, bansActive: 5, bansTotal: 9 }) as unknown as MonitorStats,
+    })
+      .render(),
+  );
+  assert.equal(withStats.get("sockscope_bans_active"), 5);
+  assert.equal(withStats.get("sockscope_bans_total"), 9);
+});
+
+test('render: signature series stay bounded: the first 1,000 signatures, then one "other"', () => {
+  const c = new MetricsCollector();
+  for (let i = 0; i < 1005; i++) c.observe(ruleAlert({ signature_id: 1_000_000 + i }));
+  c.observe(ruleAlert({ signature_id: 1_000_000 })); // a known one keeps its series
+  c.observe(ruleAlert({ signature_id: 2_000_000 })); // a new one past the bound
+  const s = samples(c.render());
+  const series = [...s.keys()].filter((k) => k.startsWith("sockscope_alert_signature_total"));
+  assert.equal(series.length, 1001);
+  assert.equal(s.get('sockscope_alert_signature_total{signature_id="1000000"}'), 2);
+  assert.equal(s.get('sockscope_alert_signature_total{signature_id="other"}'), 6);
+  assert.equal(s.has('sockscope_alert_signature_total{signature_id="1001000"}'), false);
 });
 
 test("render: the duration histogram is cumulative per proto and its +Inf bucket is its count", () => {
@@ -345,10 +415,15 @@ test("promtool check metrics reports no problem on the output", (t) => {
       "subscriber-error": 0,
     },
   } as unknown as MonitorStats;
-  const text = collected({
+  const collector = collected({
     stats: () => stats,
     writerDrops: () => [{ writer: 'a"b', droppedByCause: { "queue-full": 1 } }],
-  }).render();
+  });
+  for (const ev of detection()) collector.observe(ev);
+  for (let i = 0; i < 1002; i++) collector.observe(ruleAlert({ signature_id: 3_000_000 + i }));
+  const text = collector.render();
+  assert.ok(text.includes('sockscope_alert_signature_total{signature_id="other"}'));
+  assert.ok(text.includes("sockscope_bans_active"));
   const run = spawnSync(PROMTOOL, ["check", "metrics"], { input: text, encoding: "utf8" });
   assert.equal(run.error, undefined);
   assert.equal(`${run.stdout}${run.stderr}`, "", "promtool has nothing to say");

@@ -14,6 +14,7 @@ import {
   ZeekConnFormat,
 } from "sockscope";
 import { closeEvent } from "../_helpers/events.ts";
+import { banEvent, episodeEnd, httpApp, ruleAlert } from "../_helpers/detection_events.ts";
 import { connect, eventually, sendDatagram } from "../_helpers/client.ts";
 
 const FIELDS = [
@@ -492,5 +493,28 @@ test("from a live monitor: a TCP connection and a UDP flow become records with Z
   } finally {
     if (!closed) await monitor.close();
     await log.close();
+  }
+});
+
+test("service: Zeek's analyzer names for what the fingerprints recognised; the generic guesses unset", () => {
+  const cases: [ConnCloseEvent["service"], string][] = [
+    ["http", "http"],
+    ["tls", "ssl"], // Zeek's SSL analyzer names TLS connections "ssl"
+    ["ssh", "ssh"],
+    ["dns", "dns"],
+    ["redis", "redis"],
+    ["text", "-"],
+    ["binary", "-"],
+    [undefined, "-"],
+  ];
+  for (const [service, expected] of cases) {
+    assert.equal(tsvRecord(service === undefined ? {} : { service }).service, expected, service);
+    const line = JSON.parse(json.encode(closeEvent(service === undefined ? {} : { service }))!);
+    if (expected === "-") assert.equal("service" in line, false, `${service}: unset in JSON`);
+    else assert.equal(line.service, expected);
+  }
+  // Other events, detection's included, write no record.
+  for (const ev of [httpApp(), ruleAlert(), banEvent(), episodeEnd()]) {
+    assert.equal(tsv.encode(ev), undefined, ev.type);
   }
 });

@@ -1,0 +1,166 @@
+/**
+ * Payload inspection of one connection: gathers each direction's capture
+ * window, asks the fingerprints what it is, and runs the payload rules on
+ * it at most twice per direction (when the originator's bytes are
+ * recognised, and at the end of the window or the direction). Runs on the
+ * data path, so it is bounded: at most the capture window is held per
+ * direction, and each direction is parsed O(log window) times (every time
+ * its held bytes double, and once at the end), not once per chunk.
+ *
+ * @module
+ */
+
+import type { AppInfo } from "../detect/app_info.ts";
+import type { Direction } from "./events.ts";
+
+/** Parses a direction's first bytes (see `src/detect/fingerprint/fingerprint.ts`). */
+export type FingerprintFn = (
+  payload: Uint8Array,
+  proto: "tcp" | "udp",
+  final: boolean,
+) => AppInfo | "more" | undefined;
+
+/** What a checkpoint found, for the monitor to turn into events. */
+export interface InspectionSink {
+  /** The originator's bytes were recognised (called at most once). */
+  recognised(app: AppInfo): void;
+  /** Runs the rules on `payload` of `dir`; `app` is what the originator's bytes were. */
+  checkpoint(dir: Direction, payload: Uint8Array, app: AppInfo | undefined): void;
+  /** A parser or rule threw: inspection of this connection stops, the connection goes on. */
+  failed(error: unknown): void;
+}
+
+/** The initial room for a direction's bytes; it doubles up to the capture window. */
+const FIRST_ROOM = 512;
+
+/** One direction's held bytes. */
+class Held {
+  buf: Uint8Array | undefined;
+  len = 0;
+  /** Length at which to parse / check again. */
+  next = 1;
+  /** Length at the last rules checkpoint. */
+  checked = 0;
+  done = false;
+
+  append(chunk: Uint8Array, offset: number, cap: number): void {
+    if (offset !== this.len) return; // a gap (should not happen): keep what is contiguous
+    const take = Math.min(chunk.byteLength, cap - this.len);
+    if (take <= 0) return;
+    const need = this.len + take;
+    if (this.buf === undefined || this.buf.byteLength < need) {
+      const room = Math.min(cap, Math.max(need, FIRST_ROOM, (this.buf?.byteLength ?? 0) * 2));
+      const bigger = new Uint8Array(room);
+      if (this.buf !== undefined) bigger.set(this.buf.subarray(0, this.len));
+      this.buf = bigger;
+    }
+    this.buf.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), this.len);
+    this.len = need;
+  }
+
+  view(): Uint8Array {
+    return this.buf === undefined ? new Uint8Array(0) : this.buf.subarray(0, this.len);
+  }
+
+  release(): void {
+    this.buf = undefined;
+    this.done = true;
+  }
+}
+
+/**
+ * The inspection state of one connection.
+ *
+ * @example
+ * ```ts
+ * import { Inspection } from "./inspection.ts";
+ * const seen: string[] = [];
+ * const inspection = new Inspection(4096, false, (p) => ({ service: p[0] === 0x16 ? "tls" : "text" }), {
+ *   recognised: (app) => seen.push(app.service),
+ *   checkpoint: () => {},
+ *   failed: () => {},
+ * });
+ * inspection.data("orig", 0, new TextEncoder().encode("hello"));
+ * console.log(seen); // ["text"]
+ * ```
+ */
+export class Inspection {
+  readonly #cap: number;
+  readonly #rules: boolean;
+  readonly #fingerprint: FingerprintFn;
+  readonly #sink: InspectionSink;
+  readonly #orig = new Held();
+  readonly #resp = new Held();
+  #app: AppInfo | undefined;
+  #recognised = false;
+
+  /**
+   * `cap` is the capture window per direction; `rules` whether any payload
+   * rule is loaded (without them, bytes are only held until recognised).
+   */
+  constructor(cap: number, rules: boolean, fingerprint: FingerprintFn, sink: InspectionSink) {
+    this.#cap = cap;
+    this.#rules = rules;
+    this.#fingerprint = fingerprint;
+    this.#sink = sink;
+    if (!rules) this.#resp.done = true;
+    if (cap === 0) {
+      this.#orig.done = true;
+      this.#resp.done = true;
+    }
+  }
+
+  /** What the originator's bytes were recognised as, once they were. */
+  get app(): AppInfo | undefined {
+    return this.#app;
+  }
+
+  /** Bytes of `dir` at stream `offset` arrived (the chunk is only read during the call). */
+  data(dir: Direction, offset: number, chunk: Uint8Array): void {
+    const held = dir === "orig" ? this.#orig : this.#resp;
+    if (held.done) return;
+    held.append(chunk, offset, this.#cap);
+    if (held.len < held.next && held.len < this.#cap) return;
+    held.next = held.len * 2;
+    this.#step(dir, held, held.len >= this.#cap);
+  }
+
+  /** `dir` ended (FIN, close): last checkpoint with whatever it sent. */
+  end(dir: Direction): void {
+    const held = dir === "orig" ? this.#orig : this.#resp;
+    if (!held.done) this.#step(dir, held, true);
+  }
+
+  #step(dir: Direction, held: Held, final: boolean): void {
+    try {
+      this.#checkpoint(dir, held, final);
+    } catch (err) {
+      // Hostile bytes must not cost the connection or its record.
+      this.#orig.release();
+      this.#resp.release();
+      this.#sink.failed(err);
+    }
+  }
+
+  #checkpoint(dir: Direction, held: Held, final: boolean): void {
+    let decided = false;
+    if (dir === "orig" && !this.#recognised) {
+      const r = held.len === 0 ? undefined : this.#fingerprint(held.view(), "tcp", final);
+      if (r === "more") {
+        if (!final) return;
+      } else {
+        this.#recognised = decided = true;
+        this.#app = r;
+        if (r !== undefined) this.#sink.recognised(r);
+      }
+    }
+    // Rules run when the originator's bytes were just recognised (a complete
+    // request: alert now, not when the client gives up waiting) and once more
+    // at the end if more came: at most twice per direction.
+    if (this.#rules && (decided || final) && held.len > held.checked) {
+      held.checked = held.len;
+      this.#sink.checkpoint(dir, held.view(), this.#app);
+    }
+    if (final || (!this.#rules && (dir === "resp" || this.#recognised))) held.release();
+  }
+}
