@@ -107,6 +107,15 @@ export {
   SURICATA_DEFAULT_VARS,
 } from "./src/detect/rules/load_rules.ts";
 export { fingerprint, type FingerprintResult } from "./src/detect/fingerprint/fingerprint.ts";
+export { parseHttpRequest } from "./src/detect/fingerprint/http_request.ts";
+export { parseClientHello } from "./src/detect/fingerprint/tls_client_hello.ts";
+export { ja3, type Ja3Input, type Ja3Result } from "./src/detect/fingerprint/ja3.ts";
+export { ja4, type Ja4Input, type Ja4Transport } from "./src/detect/fingerprint/ja4.ts";
+export { parseSshBanner } from "./src/detect/fingerprint/ssh_banner.ts";
+export { parseResp } from "./src/detect/fingerprint/resp.ts";
+export { parseDnsQuery } from "./src/detect/fingerprint/dns_query.ts";
+export { guessText } from "./src/detect/fingerprint/guess.ts";
+export { isGrease } from "./src/detect/fingerprint/grease.ts";
 export { AlertThrottle, type AlertThrottleOptions } from "./src/detect/alert_throttle.ts";
 export { EventHub, type EventListener, type SubscribeOptions } from "./src/monitor/event_hub.ts";
 export { TopCounter } from "./src/monitor/top_counter.ts";
@@ -202,6 +211,9 @@ export {
 
 export { communityId, type FlowTuple } from "./src/format/community_id.ts";
 export { hexdump } from "./src/format/hexdump.ts";
+export { md5 } from "./src/format/md5.ts";
+export { sha256 } from "./src/format/sha256.ts";
+export { hex } from "./src/format/hex.ts";
 export { escapeText, escapeTextLines } from "./src/format/safe_text.ts";
 export { formatDuration, parseDuration } from "./src/format/duration.ts";
 export { formatBytes } from "./src/format/size.ts";

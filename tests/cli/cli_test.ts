@@ -73,7 +73,7 @@ for (
     [["--port"], /^sockscope: --port: missing value\n$/],
     [
       ["frobnicate"],
-      /^sockscope: unknown command "frobnicate": expected listen or tap \(see --help\)\n$/,
+      /^sockscope: unknown command "frobnicate": expected listen, tap or check \(see --help\)\n$/,
     ],
   ] as [string[], RegExp][]
 ) {
@@ -143,9 +143,16 @@ test("listen: console shows remote bytes escaped, log has every event, SIGINT fl
       "conn.open",
       "conn.data",
       "conn.data",
+      // The request line says HTTP; the head never ended (hostile bytes, then FIN).
+      "conn.app",
       "conn.close",
     ]);
-    const close = events[4];
+    const app = events[4];
+    assert.equal(app.service, "http");
+    assert.equal(app.http.method, "GET");
+    assert.equal(app.http.truncated, true);
+    const close = events[5];
+    assert.equal(close.service, "http");
     assert.equal(close.reason, "fin");
     assert.equal(close.orig_bytes, 34);
     assert.equal(close.resp_bytes, 4);

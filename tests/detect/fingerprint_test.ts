@@ -241,11 +241,16 @@ test("resp: arrays, inline commands, prefixes", () => {
     inline: false,
   });
   assert.deepEqual(parseResp(bytes("PING\r\n")), { command: "PING", args: 0, inline: true });
-  assert.deepEqual(parseResp(bytes("config  get\t*\n")), {
+  assert.deepEqual(parseResp(bytes("config  get\t*\r\n")), {
     command: "CONFIG",
     args: 2,
     inline: true,
   });
+  assert.deepEqual(parseResp(bytes("HELLO 3\n")), { command: "HELLO", args: 1, inline: true });
+  // A text line that merely starts with a common word is not Redis: capitals or CRLF it needs.
+  for (const t of ["hello from npm\n", "get ready\n", "config get *\n"]) {
+    assert.equal(parseResp(bytes(t), true), undefined, t);
+  }
   const arr = bytes("*1\r\n$4\r\nPING\r\n");
   for (let n = 0; n < 12; n++) assert.equal(parseResp(arr.subarray(0, n), false), "more", `${n}`);
   assert.equal(parseResp(arr.subarray(0, 11), true), undefined);

@@ -138,6 +138,11 @@ function isLetter(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
+function isUpperWord(b: Uint8Array, end: number): boolean {
+  for (let i = 0; i < end; i++) if (b[i] < 0x41 || b[i] > 0x5a) return false;
+  return true;
+}
+
 function inline(b: Uint8Array, final: boolean): RespInfo | "more" | undefined {
   let w = 0;
   while (w < b.length && isLetter(b[w])) w++;
@@ -158,6 +163,9 @@ function inline(b: Uint8Array, final: boolean): RespInfo | "more" | undefined {
     }
     return final ? undefined : "more";
   }
+  // A plain text line that starts with a common word ("hello from npm\n", "get ready\n") is
+  // not Redis: an inline command must be typed in capitals or end in CRLF (telnet, scanners).
+  if (!(lf > 0 && b[lf - 1] === CR) && !isUpperWord(b, w)) return undefined;
   let args = 0;
   let inWord = false;
   for (let i = w; i < lf; i++) {
@@ -174,8 +182,8 @@ function inline(b: Uint8Array, final: boolean): RespInfo | "more" | undefined {
  * Parses the first Redis command at the start of a client's stream: a RESP
  * array (`*<n>\r\n$<len>\r\n<name>\r\n...`, any command name of printable
  * bytes; `args` is `n - 1`) or an inline command line whose first word is a
- * known Redis command (`args` counts the words after it; quoting is not
- * interpreted). The name is upper-cased.
+ * known Redis command, typed in capitals or ended by CRLF (`args` counts the
+ * words after it; quoting is not interpreted). The name is upper-cased.
  *
  * Returns `"more"` while the bytes are a prefix of either and `final` is
  * false; with `final` true a command whose name the window cut is not
