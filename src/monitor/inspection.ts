@@ -1,8 +1,9 @@
 /**
  * Payload inspection of one connection: gathers each direction's capture
  * window, asks the fingerprints what it is, and runs the payload rules on
- * it at most twice per direction (when the originator's bytes are
- * recognised, and at the end of the window or the direction). Runs on the
+ * it at most twice per direction (early: when the originator's bytes are
+ * recognised, or at the responder's first chunk; and at the end of the
+ * window or the direction). Runs on the
  * data path, so it is bounded: at most the capture window is held per
  * direction, and each direction is parsed O(log window) times (every time
  * its held bytes double, and once at the end), not once per chunk.
@@ -89,8 +90,9 @@ export class Inspection {
   readonly #rules: boolean;
   readonly #fingerprint: FingerprintFn;
   readonly #sink: InspectionSink;
-  readonly #orig = new Held();
-  readonly #resp = new Held();
+  /** Made on first use: the first chunk alone usually decides, and then nothing is held. */
+  #origHeld: Held | undefined;
+  #respHeld: Held | undefined;
   #app: AppInfo | undefined;
   #recognised = false;
 
@@ -103,11 +105,22 @@ export class Inspection {
     this.#rules = rules;
     this.#fingerprint = fingerprint;
     this.#sink = sink;
-    if (!rules) this.#resp.done = true;
-    if (cap === 0) {
-      this.#orig.done = true;
-      this.#resp.done = true;
+    this.#off = cap === 0;
+    this.#respOff = cap === 0 || !rules;
+  }
+
+  /** Nothing is inspected (capture window 0, or a parser failed). */
+  #off: boolean;
+  /** The responder's bytes are not inspected (no rules). */
+  #respOff: boolean;
+
+  #held(dir: Direction): Held | undefined {
+    if (dir === "orig") {
+      if (this.#off) return undefined;
+      return this.#origHeld ??= new Held();
     }
+    if (this.#respOff) return undefined;
+    return this.#respHeld ??= new Held();
   }
 
   /** What the originator's bytes were recognised as, once they were. */
@@ -117,18 +130,43 @@ export class Inspection {
 
   /** Bytes of `dir` at stream `offset` arrived (the chunk is only read during the call). */
   data(dir: Direction, offset: number, chunk: Uint8Array): void {
-    const held = dir === "orig" ? this.#orig : this.#resp;
-    if (held.done) return;
+    const alone = offset === 0 && !this.#rules && dir === "orig" && this.#origHeld === undefined;
+    if (alone && !this.#off && this.#decideAlone(chunk)) {
+      this.#off = true; // recognised: without rules there is nothing more to do
+      return;
+    }
+    const held = this.#held(dir);
+    if (held === undefined || held.done) return;
     held.append(chunk, offset, this.#cap);
+    if (alone) held.next = held.len * 2; // those bytes were just parsed
     if (held.len < held.next && held.len < this.#cap) return;
     held.next = held.len * 2;
     this.#step(dir, held, held.len >= this.#cap);
   }
 
+  /**
+   * Without rules, the first chunk alone usually decides (a request line, a
+   * ClientHello record, a banner): then nothing is copied at all.
+   */
+  #decideAlone(chunk: Uint8Array): boolean {
+    try {
+      const view = chunk.byteLength > this.#cap ? chunk.subarray(0, this.#cap) : chunk;
+      const r = this.#fingerprint(view, "tcp", view.byteLength >= this.#cap);
+      if (r === "more") return false;
+      this.#recognised = true;
+      this.#app = r;
+      if (r !== undefined) this.#sink.recognised(r);
+    } catch (err) {
+      this.#stop();
+      this.#sink.failed(err);
+    }
+    return true;
+  }
+
   /** `dir` ended (FIN, close): last checkpoint with whatever it sent. */
   end(dir: Direction): void {
-    const held = dir === "orig" ? this.#orig : this.#resp;
-    if (!held.done) this.#step(dir, held, true);
+    const held = dir === "orig" ? this.#origHeld : this.#respHeld;
+    if (held !== undefined && !held.done) this.#step(dir, held, true);
   }
 
   #step(dir: Direction, held: Held, final: boolean): void {
@@ -136,10 +174,15 @@ export class Inspection {
       this.#checkpoint(dir, held, final);
     } catch (err) {
       // Hostile bytes must not cost the connection or its record.
-      this.#orig.release();
-      this.#resp.release();
+      this.#stop();
       this.#sink.failed(err);
     }
+  }
+
+  #stop(): void {
+    this.#off = this.#respOff = true;
+    this.#origHeld?.release();
+    this.#respHeld?.release();
   }
 
   #checkpoint(dir: Direction, held: Held, final: boolean): void {
@@ -154,10 +197,12 @@ export class Inspection {
         if (r !== undefined) this.#sink.recognised(r);
       }
     }
-    // Rules run when the originator's bytes were just recognised (a complete
-    // request: alert now, not when the client gives up waiting) and once more
-    // at the end if more came: at most twice per direction.
-    if (this.#rules && (decided || final) && held.len > held.checked) {
+    // Rules run early, then once more at the end if more came: at most twice
+    // per direction. Early is when the originator's bytes were recognised (a
+    // complete request: alert now, not when the client gives up waiting), and
+    // the responder's first chunk (its banner or status line).
+    const early = decided || (dir === "resp" && held.checked === 0);
+    if (this.#rules && (early || final) && held.len > held.checked) {
       held.checked = held.len;
       this.#sink.checkpoint(dir, held.view(), this.#app);
     }

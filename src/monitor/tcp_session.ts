@@ -118,8 +118,8 @@ export class TcpSession implements ConnHandler, InspectionSink {
   live = false;
   /** Tap mode: the client can take more, so the upstream may send again. */
   drain: (() => void) | undefined;
-  /** Payload inspection (fingerprints, rules), when on. */
-  readonly inspection: Inspection | undefined;
+  /** Payload inspection (fingerprints, rules): made at the first byte (null when off). */
+  #inspection: Inspection | null | undefined;
   /** The rules' per-flow state (flowbits), made on first use. */
   ruleFlow: unknown;
   /** Rule sids that already alerted on this connection. */
@@ -159,7 +159,13 @@ export class TcpSession implements ConnHandler, InspectionSink {
     this.communityId = conn.remoteAddress === null || conn.remotePort === null
       ? undefined
       : flowId(host, conn.remoteAddress, conn.remotePort, conn.localAddress, conn.localPort);
-    this.inspection = host.inspect(this);
+  }
+
+  /** Hands bytes to the inspection, made on the first of them (a silent peer costs none). */
+  #inspect(dir: Direction, offset: number, chunk: Uint8Array): void {
+    let inspection = this.#inspection;
+    if (inspection === undefined) inspection = this.#inspection = this.#host.inspect(this) ?? null;
+    inspection?.data(dir, offset, chunk);
   }
 
   /** {@linkcode InspectionSink}: the monitor turns it into `conn.app`. */
@@ -198,7 +204,7 @@ export class TcpSession implements ConnHandler, InspectionSink {
     if (data.byteLength === 0) return;
     this.#respFirstMs ??= Date.now() - this.startMs;
     this.#capture("resp", this.#respCaptured, data);
-    this.inspection?.data("resp", this.#respCaptured, data);
+    this.#inspect("resp", this.#respCaptured, data);
     this.#respCaptured += data.byteLength;
     this.conn.write(data);
   }
@@ -212,7 +218,7 @@ export class TcpSession implements ConnHandler, InspectionSink {
     this.#host.countIn(n);
     if (offset < this.#host.captureBytes) {
       this.#capture("orig", offset, chunk);
-      this.inspection?.data("orig", offset, chunk);
+      this.#inspect("orig", offset, chunk);
     }
     const relay = this.#relay;
     if (relay === undefined) return;
@@ -245,7 +251,7 @@ export class TcpSession implements ConnHandler, InspectionSink {
       data: (chunk) => this.#fromUpstream(up, chunk),
       end: () => {
         this.#ended("resp", "fin");
-        this.inspection?.end("resp");
+        this.#inspection?.end("resp");
         this.conn.closeWrite();
       },
       drain: () => this.conn.resume(),
@@ -285,7 +291,7 @@ export class TcpSession implements ConnHandler, InspectionSink {
     this.lastActive = Date.now();
     this.#respFirstMs ??= this.lastActive - this.startMs;
     this.#capture("resp", this.#respCaptured, chunk);
-    this.inspection?.data("resp", this.#respCaptured, chunk);
+    this.#inspect("resp", this.#respCaptured, chunk);
     this.#respCaptured += n;
     if (!this.conn.write(chunk)) up.pause(); // resumed by the client's drain
   }
@@ -325,7 +331,7 @@ export class TcpSession implements ConnHandler, InspectionSink {
 
   end(): void {
     this.#ended("orig", "fin");
-    this.inspection?.end("orig");
+    this.#inspection?.end("orig");
     const relay = this.#relay;
     if (relay !== undefined) {
       // Tap: the client's FIN goes on to the upstream (after what is queued).
@@ -370,8 +376,8 @@ export class TcpSession implements ConnHandler, InspectionSink {
     const relay = this.#relay;
     if (relay?.state === "connecting" || relay?.state === "open") return;
     this.#closed = true;
-    const inspection = this.inspection;
-    if (inspection !== undefined) {
+    const inspection = this.#inspection;
+    if (inspection) {
       // Last checkpoints (their alerts come before the record), then the service.
       inspection.end("orig");
       inspection.end("resp");

@@ -51,6 +51,18 @@ test("--help lists the listen flags", async () => {
       "--eve",
       "--pcap",
       "--metrics",
+      "--no-detect",
+      "--detect-scan",
+      "--allow",
+      "--deny",
+      "--ban",
+      "--ban-log",
+      "--rules",
+      "--var",
+      "--rules-strict",
+      "--webhook",
+      "--syslog",
+      "check --rules",
     ]
   ) {
     assert.ok(r.stdout.includes(flag), `help mentions ${flag}`);
@@ -71,6 +83,54 @@ for (
     [["--banner", "\\q"], /^sockscope: --banner: .*\\q.*\n$/],
     [["--capture-bytes", "lots"], /^sockscope: --capture-bytes: .*lots.*\n$/],
     [["--port"], /^sockscope: --port: missing value\n$/],
+    [
+      ["--detect-scan", "5"],
+      /^sockscope: --detect-scan: invalid value "5": expected COUNT\/DURATION such as 5\/60s, or off\n$/,
+    ],
+    [
+      ["--detect-flood", "0/1s"],
+      /^sockscope: --detect-flood: invalid count "0": expected a whole number >= 1\n$/,
+    ],
+    [
+      ["--detect-concurrency", "9/1s"],
+      /^sockscope: --detect-concurrency: invalid value "9\/1s": expected COUNT, or off\n$/,
+    ],
+    [
+      ["--no-detect", "--detect-scan", "3/1s"],
+      /^sockscope: --detect-scan: conflicts with --no-detect\n$/,
+    ],
+    [
+      ["--allow", "10.0.0.0/33"],
+      /^sockscope: --allow: Invalid CIDR "10.0.0.0\/33": expected a prefix length 0-32\n$/,
+    ],
+    [
+      ["--deny", "evil.example"],
+      /^sockscope: --deny: Invalid CIDR "evil.example": expected an IPv4 or IPv6 address, optionally with \/PREFIX\n$/,
+    ],
+    [["--ban-time", "1m"], /^sockscope: --ban-time: only with --ban\n$/],
+    [["--ban", "--ban-time", "soon"], /^sockscope: --ban-time: invalid duration "soon".*\n$/],
+    [["--var", "HOME_NET=x"], /^sockscope: --var: only with --rules FILE\n$/],
+    [
+      ["--rules", "r", "--var", "1X=y"],
+      /^sockscope: --var: invalid "1X=y": expected NAME=VALUE, e.g. HOME_NET=10.0.0.0\/8\n$/,
+    ],
+    [
+      ["--webhook", "ftp://x/"],
+      /^sockscope: --webhook: invalid URL "ftp:\/\/x\/": expected http\(s\):\/\/HOST\/PATH\n$/,
+    ],
+    [
+      ["--webhook", "http://x/", "--webhook-format", "teams"],
+      /^sockscope: --webhook-format: invalid format "teams": expected json, slack, discord or alertmanager\n$/,
+    ],
+    [
+      ["--syslog", "localhost:514"],
+      /^sockscope: --syslog: invalid target "localhost:514": expected udp:\/\/HOST:PORT or tcp:\/\/HOST:PORT\n$/,
+    ],
+    [
+      ["--rules", "/nonexistent/x.rules"],
+      /^sockscope: --rules: cannot read "\/nonexistent\/x.rules": .*\n$/,
+    ],
+    [["check"], /^sockscope: check: expected at least one --rules FILE\n$/],
     [
       ["frobnicate"],
       /^sockscope: unknown command "frobnicate": expected listen, tap or check \(see --help\)\n$/,

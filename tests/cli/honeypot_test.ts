@@ -72,7 +72,9 @@ test("honeypot: nmap, curl and openssl raise the right alerts in console, log, E
   });
   await new Promise<void>((ok) => receiver.listen(0, "127.0.0.1", () => ok()));
   const hookPort = (receiver.address() as { port: number }).port;
-  const ports = await freePorts(8);
+  // 12 ports: however the runtime splits nmap's connections between known and unknown source, one
+  // side reaches the scan threshold (5).
+  const ports = await freePorts(12);
   const run = startCli([
     "listen",
     "-p",
@@ -152,7 +154,7 @@ test("honeypot: nmap, curl and openssl raise the right alerts in console, log, E
       );
     }
     assert.match(metrics, /sockscope_alerts_total\{origin="rule",severity="\d"\} [1-9]/);
-    assert.match(metrics, /sockscope_alerts_total\{origin="behavior",severity="3"\} 1/);
+    assert.match(metrics, /sockscope_alerts_total\{origin="behavior",severity="3"\} [12]/);
     await eventually(
       () => sids.every((sid) => hooks.some((h) => h.signature_id === sid)),
       10_000,
@@ -166,16 +168,22 @@ test("honeypot: nmap, curl and openssl raise the right alerts in console, log, E
       JSON.parse(l)
     );
     const alerts = events.filter((e) => e.type === "alert");
-    for (const sid of sids) {
+    for (const sid of sids.filter((s) => s !== 9100001)) {
       assert.equal(alerts.filter((a) => a.signature_id === sid).length, 1, `one alert ${sid}`);
     }
+    // One scan alert per source: 127.0.0.1, and (where the runtime lost some of nmap's sources,
+    // see docs/events.md) the episode of unknown source.
+    const scans = alerts.filter((a) => a.signature_id === 9100001);
+    assert.ok(scans.length >= 1);
+    assert.equal(new Set(scans.map((a) => a.src)).size, scans.length);
     const curl = alerts.find((a) => a.signature_id === 2013028);
     assert.equal(curl.app_proto, "http");
     assert.equal(curl.dport, ports[2]);
     assert.equal(curl.signature, "ET POLICY curl User-Agent Outbound");
-    const scan = alerts.find((a) => a.signature_id === 9100001);
-    assert.equal(scan.episode.kind, "scan");
-    assert.ok(scan.episode.ports.every((p: number) => ports.includes(p)));
+    for (const scan of scans) {
+      assert.equal(scan.episode.kind, "scan");
+      assert.ok(scan.episode.ports.every((p: number) => ports.includes(p)));
+    }
     const tls = events.find((e) => e.type === "conn.app" && e.service === "tls");
     assert.equal(tls.tls.sni, "example.test");
     assert.deepEqual(tls.tls.alpn, ["h2", "http/1.1"]);

@@ -119,6 +119,25 @@ test("nmap -sT: every handshake the kernel completed is recorded, and the monito
     const known = scans.filter((e) => e.src !== null).length;
     t.diagnostic(`${runtime}: ${known} of ${scans.length} nmap connections kept their source`);
     if (runtime === "bun") assert.equal(known, scans.length, "Bun recovers every source");
+
+    // Detection (on by default): the scans raise one alert per source episode (127.0.0.1, and
+    // the connections whose source the runtime lost), naming only ports nmap really hit.
+    const scanAlerts = events.filter((e) => e.type === "alert" && e.episode?.kind === "scan");
+    assert.ok(scanAlerts.length >= 1, "nmap -sT raises a scan alert on every runtime");
+    assert.equal(
+      new Set(scanAlerts.map((a) => a.src)).size,
+      scanAlerts.length,
+      `one scan alert per source: ${JSON.stringify(scanAlerts.map((a) => a.src))}`,
+    );
+    for (const a of scanAlerts) {
+      assert.equal(a.signature_id, 9100001);
+      assert.ok(a.src === null || a.src === "127.0.0.1");
+      for (const p of a.episode.ports) assert.ok(p >= 18200 && p <= 18220, `port ${p} was hit`);
+    }
+    assert.match(run.stdout(), /ALERT .*\[1:9100001:1\]/, "the console shows it");
+    t.diagnostic(
+      `${runtime}: scan alerts from ${scanAlerts.map((a) => a.src ?? "unknown").join(", ")}`,
+    );
   } finally {
     run.kill();
     rmSync(dir, { recursive: true, force: true });

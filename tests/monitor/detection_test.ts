@@ -17,7 +17,8 @@ import {
 } from "sockscope";
 import { adapters } from "../_helpers/runtimes.ts";
 import { connect, eventually, resetRightAfterHandshake } from "../_helpers/client.ts";
-import { freePorts } from "../_helpers/servers.ts";
+import { freePorts, peerServer } from "../_helpers/servers.ts";
+import { loadRules } from "sockscope";
 
 function record(monitor: Monitor): MonitorEvent[] {
   const events: MonitorEvent[] = [];
@@ -58,11 +59,11 @@ for (const adapter of adapters) {
       const events = record(monitor);
       try {
         const ports = monitor.addresses.map((a) => a.port);
-        // Twelve polite clients, each to two ports; then one scanner to all six, twice.
-        for (let i = 2; i < 14; i++) await touch(ports.slice(i % 5, (i % 5) + 2), `127.0.0.${i}`);
+        // Forty polite clients, each to two ports; then one scanner to all six, twice.
+        for (let i = 2; i < 42; i++) await touch(ports.slice(i % 5, (i % 5) + 2), `127.0.0.${i}`);
         await touch(ports, "127.0.0.99");
         await touch(ports, "127.0.0.99");
-        await eventually(() => of(events, "conn.close").length === 24 + 12, 5000, "36 closes");
+        await eventually(() => of(events, "conn.close").length === 80 + 12, 5000, "92 closes");
         const alerts = of(events, "alert");
         assert.equal(alerts.length, 1, JSON.stringify(alerts));
         const a = alerts[0];
@@ -228,6 +229,53 @@ for (const adapter of adapters) {
         assert.equal(app.uid, close.uid);
       } finally {
         await monitor.close();
+      }
+    });
+
+    test("tap: rules see both directions (the upstream's bytes as to_client), fingerprints the client", async () => {
+      // A fake SSH service: it answers with its banner, then echoes.
+      const upstream = await peerServer((s) => {
+        s.write("SSH-2.0-OpenSSH_7.2p2 Ubuntu-4ubuntu2.10\r\n");
+        s.on("data", (d) => s.write(d));
+        s.on("end", () => s.end());
+      });
+      const { ruleSet, report } = loadRules([{
+        name: "tap.rules",
+        text: [
+          'alert tcp any any -> any any (msg:"LOCAL old OpenSSH server banner"; flow:to_client; content:"SSH-2.0-OpenSSH_7."; depth:18; sid:1000020; rev:1;)',
+          'alert ssh any any -> any any (msg:"LOCAL ssh client libssh"; flow:to_server; ssh.software; content:"libssh"; sid:1000021; rev:1;)',
+        ].join("\n"),
+      }]);
+      assert.equal(report.loaded, 2);
+      const monitor = await listen({
+        taps: [{ port: 0, upstreamHost: "127.0.0.1", upstreamPort: upstream.port }],
+        adapter,
+        rules: ruleSet,
+      });
+      const events = record(monitor);
+      try {
+        const c = await connect(monitor.addresses[0].port);
+        await c.write("SSH-2.0-libssh_0.9.6\r\n");
+        await eventually(() => of(events, "alert").length === 2, 5000, "two rule alerts");
+        c.end();
+        await c.closed;
+        await eventually(() => of(events, "conn.close").length === 1, 5000, "the record");
+        const alerts = of(events, "alert") as AlertEvent[];
+        const server = alerts.find((a) => a.signature_id === 1000020)!;
+        assert.equal(server.dir, "resp");
+        assert.equal(server.origin, "rule");
+        const client = alerts.find((a) => a.signature_id === 1000021)!;
+        assert.equal(client.dir, "orig");
+        assert.equal(client.app_proto, "ssh");
+        const app = of(events, "conn.app")[0] as ConnAppEvent;
+        assert.equal(app.ssh?.software, "libssh_0.9.6");
+        const close = of(events, "conn.close")[0] as ConnCloseEvent;
+        assert.equal(close.service, "ssh");
+        assert.equal(close.upstream_port, upstream.port);
+        for (const a of alerts) assert.equal(a.uid, close.uid);
+      } finally {
+        await monitor.close();
+        await upstream.close();
       }
     });
 
