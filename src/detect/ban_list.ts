@@ -45,14 +45,31 @@ export interface Ban {
   readonly sinceMs: number;
   /** When it ends (ms since the epoch). */
   readonly untilMs: number;
+  /** Why: the alert's signature and id, as given to `ban()`. */
+  readonly reason: string;
+  /** The alert's signature id (0 when none was given). */
+  readonly signatureId: number;
 }
 
 interface Entry {
   offense: number;
+  reason: string;
+  signatureId: number;
   sinceMs: number;
   untilMs: number;
   /** False once the ban ended (the entry remembers the offences). */
   active: boolean;
+}
+
+function toBan(src: string, e: Entry): Ban {
+  return {
+    src,
+    offense: e.offense,
+    sinceMs: e.sinceMs,
+    untilMs: e.untilMs,
+    reason: e.reason,
+    signatureId: e.signatureId,
+  };
 }
 
 /**
@@ -122,15 +139,17 @@ export class BanList {
    * Bans `src` from `nowMs`; returns the ban, or undefined when it is
    * ignored or already banned.
    */
-  ban(src: string, nowMs: number): Ban | undefined {
+  ban(src: string, nowMs: number, reason = "", signatureId = 0): Ban | undefined {
     if (this.#ignore.has(src)) return undefined;
     let e = this.#entries.get(src);
     if (e?.active) return undefined;
     if (e === undefined || nowMs - e.untilMs > OFFENCE_MEMORY_MS) {
       if (e === undefined && this.#entries.size >= this.#maxEntries) this.#forgetOne();
-      e = { offense: 0, sinceMs: nowMs, untilMs: nowMs, active: false };
+      e = { offense: 0, sinceMs: nowMs, untilMs: nowMs, active: false, reason, signatureId };
     }
     e.offense++;
+    e.reason = reason;
+    e.signatureId = signatureId;
     const length = Math.min(this.#maxTimeMs, this.#timeMs * 2 ** Math.min(e.offense - 1, 20));
     e.sinceMs = nowMs;
     e.untilMs = nowMs + length;
@@ -139,7 +158,7 @@ export class BanList {
     this.#entries.set(src, e);
     this.#active++;
     this.#total++;
-    return { src, offense: e.offense, sinceMs: e.sinceMs, untilMs: e.untilMs };
+    return toBan(src, e);
   }
 
   /** Lifts the bans that ended by `nowMs`; returns them. */
@@ -149,7 +168,7 @@ export class BanList {
       if (e.active && nowMs >= e.untilMs) {
         e.active = false;
         this.#active--;
-        lifted.push({ src, offense: e.offense, sinceMs: e.sinceMs, untilMs: e.untilMs });
+        lifted.push(toBan(src, e));
       } else if (!e.active && nowMs - e.untilMs > OFFENCE_MEMORY_MS) {
         this.#entries.delete(src);
       }
@@ -163,7 +182,7 @@ export class BanList {
     for (const [src, e] of this.#entries) {
       if (!e.active) continue;
       e.active = false;
-      lifted.push({ src, offense: e.offense, sinceMs: e.sinceMs, untilMs: e.untilMs });
+      lifted.push(toBan(src, e));
     }
     this.#active = 0;
     return lifted;

@@ -6,79 +6,20 @@
  * @module
  */
 
+import { merkleDamgard } from "./merkle_damgard.ts";
+
 /** Message block as sixteen little-endian words, reused across calls. */
 const M = new Int32Array(16);
-/** Padded final block(s), reused across calls. */
-const TAIL = new Uint8Array(128);
 /** Hash state, reused across calls. */
 const STATE = new Int32Array(4);
 
 /** Per-round shift amounts (RFC 1321 section 3.4). */
+// deno-fmt-ignore
 const S = new Uint8Array([
-  7,
-  12,
-  17,
-  22,
-  7,
-  12,
-  17,
-  22,
-  7,
-  12,
-  17,
-  22,
-  7,
-  12,
-  17,
-  22,
-  5,
-  9,
-  14,
-  20,
-  5,
-  9,
-  14,
-  20,
-  5,
-  9,
-  14,
-  20,
-  5,
-  9,
-  14,
-  20,
-  4,
-  11,
-  16,
-  23,
-  4,
-  11,
-  16,
-  23,
-  4,
-  11,
-  16,
-  23,
-  4,
-  11,
-  16,
-  23,
-  6,
-  10,
-  15,
-  21,
-  6,
-  10,
-  15,
-  21,
-  6,
-  10,
-  15,
-  21,
-  6,
-  10,
-  15,
-  21,
+  7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+  5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+  4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+  6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
 ]);
 
 /** The sine table: K[i] = floor(abs(sin(i + 1)) * 2^32). */
@@ -159,35 +100,5 @@ export function md5(data: Uint8Array, out: Uint8Array = new Uint8Array(16)): Uin
   h[1] = 0xefcdab89 | 0;
   h[2] = 0x98badcfe | 0;
   h[3] = 0x10325476;
-  const len = data.length;
-  const rest = len & 63;
-  const full = len - rest;
-  compress(h, data, 0, full);
-
-  const tailLength = rest < 56 ? 64 : 128;
-  TAIL.fill(0);
-  TAIL.set(data.subarray(full), 0);
-  TAIL[rest] = 0x80;
-  // Message length in bits as a 64-bit little-endian integer.
-  const hi = Math.floor(len / 0x20000000);
-  const lo = (len % 0x20000000) * 8;
-  const at = tailLength - 8;
-  TAIL[at] = lo;
-  TAIL[at + 1] = lo >>> 8;
-  TAIL[at + 2] = lo >>> 16;
-  TAIL[at + 3] = lo >>> 24;
-  TAIL[at + 4] = hi;
-  TAIL[at + 5] = hi >>> 8;
-  TAIL[at + 6] = hi >>> 16;
-  TAIL[at + 7] = hi >>> 24;
-  compress(h, TAIL, 0, tailLength);
-
-  for (let i = 0; i < 4; i++) {
-    const v = h[i];
-    out[i * 4] = v;
-    out[i * 4 + 1] = v >>> 8;
-    out[i * 4 + 2] = v >>> 16;
-    out[i * 4 + 3] = v >>> 24;
-  }
-  return out;
+  return merkleDamgard(h, compress, data, out, true);
 }

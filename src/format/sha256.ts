@@ -6,10 +6,10 @@
  * @module
  */
 
+import { merkleDamgard } from "./merkle_damgard.ts";
+
 /** Message schedule, reused across calls (single-threaded, not re-entrant). */
 const W = new Int32Array(64);
-/** Padded final block(s), reused across calls. */
-const TAIL = new Uint8Array(128);
 /** Hash state, reused across calls. */
 const STATE = new Int32Array(8);
 
@@ -181,34 +181,5 @@ export function sha256(data: Uint8Array, out: Uint8Array = new Uint8Array(32)): 
   }
   const h = STATE;
   h.set(IV);
-  const len = data.length;
-  const rest = len & 63;
-  const full = len - rest;
-  compress(h, data, 0, full);
-
-  const tailLength = rest < 56 ? 64 : 128;
-  TAIL.fill(0);
-  TAIL.set(data.subarray(full), 0);
-  TAIL[rest] = 0x80;
-  // Message length in bits as a 64-bit big-endian integer.
-  const hi = Math.floor(len / 0x20000000);
-  const lo = (len % 0x20000000) * 8;
-  TAIL[tailLength - 8] = hi >>> 24;
-  TAIL[tailLength - 7] = hi >>> 16;
-  TAIL[tailLength - 6] = hi >>> 8;
-  TAIL[tailLength - 5] = hi;
-  TAIL[tailLength - 4] = lo >>> 24;
-  TAIL[tailLength - 3] = lo >>> 16;
-  TAIL[tailLength - 2] = lo >>> 8;
-  TAIL[tailLength - 1] = lo;
-  compress(h, TAIL, 0, tailLength);
-
-  for (let i = 0; i < 8; i++) {
-    const v = h[i];
-    out[i * 4] = v >>> 24;
-    out[i * 4 + 1] = v >>> 16;
-    out[i * 4 + 2] = v >>> 8;
-    out[i * 4 + 3] = v;
-  }
-  return out;
+  return merkleDamgard(h, compress, data, out, false);
 }

@@ -36,7 +36,7 @@ import {
   type BehaviorTrip,
 } from "../detect/behavior.ts";
 import { BEHAVIOR_SIGNATURES } from "../detect/behavior_config.ts";
-import { BanList } from "../detect/ban_list.ts";
+import { type Ban, BanList } from "../detect/ban_list.ts";
 import { AlertThrottle } from "../detect/alert_throttle.ts";
 import type { RuleMatch } from "../detect/rules/rule_types.ts";
 import type { AlertEvent, ConnOpenEvent, Direction, FlowFields } from "./events.ts";
@@ -311,7 +311,14 @@ class MonitorImpl implements Monitor, SessionHost {
 
   recognised(s: TcpSession, app: AppInfo): void {
     if (!RECOGNISED.has(app.service)) return;
-    this.hub.emit({ ...s.openEvent(), ...app, type: "conn.app", dir: "orig" });
+    // When it was recognised, not when the connection opened.
+    this.hub.emit({
+      ...s.openEvent(),
+      ...app,
+      ts: isoTimestamp(Date.now()),
+      type: "conn.app",
+      dir: "orig",
+    });
   }
 
   checkpoint(s: TcpSession, dir: Direction, payload: Uint8Array, app: AppInfo | undefined): void {
@@ -406,24 +413,25 @@ class MonitorImpl implements Monitor, SessionHost {
   #banFor(src: string | null, reason: string, sid: number, nowMs: number): boolean {
     const bans = this.#bans;
     if (bans === undefined || src === null) return false;
-    const ban = bans.ban(src, nowMs);
+    const ban = bans.ban(src, nowMs, reason, sid);
     if (ban === undefined) return bans.isBanned(src, nowMs);
+    this.#emitBan("ban", ban, nowMs);
+    return true;
+  }
+
+  #emitBan(action: "ban" | "unban", ban: Ban, nowMs: number): void {
     this.hub.emit({
       ts: isoTimestamp(nowMs),
       type: "ban",
-      action: "ban",
-      src,
-      reason,
-      signature_id: sid,
+      action,
+      src: ban.src,
+      reason: ban.reason,
+      signature_id: ban.signatureId,
       offense: ban.offense,
       duration: (ban.untilMs - ban.sinceMs) / 1000,
       until: isoTimestamp(ban.untilMs),
     });
-    this.#banReasons.set(src, { reason, sid });
-    return true;
   }
-
-  #banReasons = new Map<string, { reason: string; sid: number }>();
 
   /** Ends quiet episodes and expired bans. */
   #detectSweep(nowMs: number, all = false): void {
@@ -435,21 +443,7 @@ class MonitorImpl implements Monitor, SessionHost {
     for (const e of ends) this.#episodeEnded(e, nowMs);
     const bans = this.#bans;
     if (bans === undefined) return;
-    for (const ban of all ? bans.liftAll() : bans.expire(nowMs)) {
-      const why = this.#banReasons.get(ban.src);
-      this.#banReasons.delete(ban.src);
-      this.hub.emit({
-        ts: isoTimestamp(nowMs),
-        type: "ban",
-        action: "unban",
-        src: ban.src,
-        reason: why?.reason ?? "",
-        signature_id: why?.sid ?? 0,
-        offense: ban.offense,
-        duration: (ban.untilMs - ban.sinceMs) / 1000,
-        until: isoTimestamp(ban.untilMs),
-      });
-    }
+    for (const ban of all ? bans.liftAll() : bans.expire(nowMs)) this.#emitBan("unban", ban, nowMs);
   }
 
   #episodeEnded(e: BehaviorEpisodeEnd, nowMs: number): void {

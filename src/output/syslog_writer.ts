@@ -25,6 +25,8 @@ import type { UdpListener } from "../net/datagram.ts";
 import { parseHostPort } from "../net/host_port.ts";
 import { ConnectError } from "../net/errors.ts";
 import type { OutageEnd } from "./batch_writer.ts";
+import { nonNegativeNumber } from "./option_checks.ts";
+import { type Retry, RetryPump } from "./retry_pump.ts";
 import { formatSyslog, type SyslogEvent, type SyslogFormatOptions } from "./syslog_format.ts";
 
 /**
@@ -92,28 +94,17 @@ export interface SyslogWriterOptions extends SyslogFormatOptions {
   readonly onResume?: (end: OutageEnd) => void;
 }
 
-interface Outage {
-  readonly error: Error;
-  readonly cause: string;
-  readonly since: number;
-  dropped: number;
-}
-
 /** UDP: attempts at one datagram before it is given up (a send error is rarely passing). */
 const UDP_ATTEMPTS = 3;
 
 const ENCODER = new TextEncoder();
 
-/** The cause an outage is reported under: a connect failure's reason (`refused`...) or the errno code. */
-function errorCause(err: unknown): string {
-  if (err instanceof ConnectError) return err.reason;
+/** A failure as the pump retries it, under a connect failure's reason (`refused`...) or the errno code. */
+function retry(err: unknown): Retry {
+  const error = err instanceof Error ? err : new Error(String(err));
+  if (err instanceof ConnectError) return { error, cause: err.reason };
   const { code } = (err ?? {}) as { code?: unknown };
-  if (typeof code === "string" && code !== "") return code.toLowerCase();
-  return "error";
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
+  return { error, cause: typeof code === "string" && code !== "" ? code.toLowerCase() : "error" };
 }
 
 /**
@@ -134,32 +125,16 @@ export class SyslogWriter {
   readonly #adapter: RuntimeAdapter;
   readonly #options: SyslogWriterOptions;
   readonly #types: ReadonlySet<string>;
-  readonly #maxQueue: number;
   readonly #maxBytes: number;
-
-  #queue: SyslogEvent[] = [];
-  #head = 0;
-  #attempts = 0;
-  #pump: Promise<void> | undefined;
-  #failures = 0;
-  #outage: Outage | undefined;
+  readonly #pump: RetryPump<SyslogEvent>;
+  /** UDP: failed sends of the message at the head. */
+  #udpFailures = 0;
   #udp: UdpListener | undefined;
   #conn: Conn | undefined;
   /** Resolves when the connection may take more (drained) or is gone. */
   #writable: (() => void) | undefined;
   #connClosed: Promise<void> | undefined;
   #everConnected = false;
-  #sleepTimer: ReturnType<typeof setTimeout> | undefined;
-  #wake: (() => void) | undefined;
-  #closing = false;
-  #givenUp = false;
-  #closed: Promise<void> | undefined;
-
-  #sent = 0;
-  #failed = 0;
-  #failedByCause: Record<string, number> = {};
-  #dropped = 0;
-  #droppedByCause: Record<string, number> = {};
   #reconnects = 0;
 
   /**
@@ -180,15 +155,13 @@ export class SyslogWriter {
     this.#maxBytes = options.maxBytes ?? (this.target.transport === "udp" ? 2048 : 8192);
     this.#options = { ...options, maxBytes: this.#maxBytes };
     this.#types = new Set(options.types ?? ["alert", "ban", "episode.end"]);
-    this.#maxQueue = options.maxQueue ?? 1000;
-    if (!Number.isInteger(this.#maxQueue) || this.#maxQueue < 1) {
-      throw new RangeError(`Invalid maxQueue "${this.#maxQueue}": expected an integer >= 1`);
-    }
-    for (const name of ["backoffMinMs", "backoffMaxMs", "connectTimeoutMs", "closeTimeoutMs"]) {
-      const v = (options as Record<string, unknown>)[name];
-      if (v !== undefined && !(typeof v === "number" && v >= 0 && Number.isFinite(v))) {
-        throw new RangeError(`Invalid ${name} "${v}": expected a finite number >= 0`);
-      }
+    this.#pump = new RetryPump({
+      ...options,
+      deliver: () => this.target.transport === "udp" ? this.#sendUdp() : this.#sendTcp(),
+      interrupt: () => this.#wakeWriter(),
+    });
+    if (options.connectTimeoutMs !== undefined) {
+      nonNegativeNumber("connectTimeoutMs", options.connectTimeoutMs);
     }
     // Fails now, not per message, on a bad facility or size.
     formatSyslog({
@@ -211,49 +184,37 @@ export class SyslogWriter {
    * after `close()` (`closed`). Never blocks, never throws.
    */
   readonly handle = (event: MonitorEvent): void => {
-    if (!this.#types.has(event.type)) return;
-    if (this.#closing) {
-      this.#drop(1, "closed");
-      return;
-    }
-    if (this.#queue.length - this.#head >= this.#maxQueue) {
-      this.#drop(1, "queue-full");
-      return;
-    }
-    this.#queue.push(event as SyslogEvent);
-    this.#pump ??= Promise.resolve().then(() => this.#run()).finally(() => {
-      this.#pump = undefined;
-    });
+    if (this.#types.has(event.type)) this.#pump.push(event as SyslogEvent);
   };
 
   /** Messages handed to the socket. */
   get sent(): number {
-    return this.#sent;
+    return this.#pump.sent;
   }
 
   /** Messages given up after being tried (UDP send errors), by `failedByCause`. */
   get failed(): number {
-    return this.#failed;
+    return this.#pump.failed;
   }
 
   /** Failed messages by cause (the send error's code). */
   get failedByCause(): Record<string, number> {
-    return { ...this.#failedByCause };
+    return this.#pump.failedByCause;
   }
 
   /** Messages never sent: past the queue bound, after close, or when close ran out of time. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#pump.dropped;
   }
 
   /** Dropped messages by cause: `queue-full`, `closed`, `close-timeout`. */
   get droppedByCause(): Record<string, number> {
-    return { ...this.#droppedByCause };
+    return this.#pump.droppedByCause;
   }
 
   /** Messages waiting. */
   get pending(): number {
-    return this.#queue.length - this.#head;
+    return this.#pump.pending;
   }
 
   /** TCP: connections made after the first one (the collector went away and came back). */
@@ -271,26 +232,7 @@ export class SyslogWriter {
    * error's code), else undefined.
    */
   get outageCause(): string | undefined {
-    return this.#outage?.cause;
-  }
-
-  #drop(n: number, cause: string): void {
-    if (n === 0) return;
-    this.#dropped += n;
-    this.#droppedByCause[cause] = (this.#droppedByCause[cause] ?? 0) + n;
-    if (this.#outage) this.#outage.dropped += n;
-  }
-
-  #shift(): void {
-    this.#head++;
-    this.#attempts = 0;
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
+    return this.#pump.outageCause;
   }
 
   #message(event: SyslogEvent): Uint8Array {
@@ -304,79 +246,48 @@ export class SyslogWriter {
     return frame;
   }
 
-  async #run(): Promise<void> {
-    try {
-      while (!this.#givenUp && this.#queue.length > this.#head) {
-        const error = this.target.transport === "udp"
-          ? await this.#sendUdp()
-          : await this.#sendTcp();
-        if (this.#givenUp) break;
-        if (error === undefined) {
-          this.#failures = 0;
-          this.#endOutage();
-          continue;
-        }
-        this.#failures++;
-        const cause = errorCause(error);
-        if (!this.#outage) {
-          this.#outage = { error: asError(error), cause, since: Date.now(), dropped: 0 };
-          safely(this.#options.onOutage, asError(error), cause);
-        }
-        await this.#sleep(this.#delay());
-      }
-    } catch {
-      // Only a bug gets here (callbacks included): the loop stops, close() counts what is left.
-    }
-  }
-
-  /** Sends the next datagram; the error if it failed. */
-  async #sendUdp(): Promise<unknown> {
+  /** Sends the next datagram; a retry if it failed. */
+  async #sendUdp(): Promise<Retry | undefined> {
     try {
       this.#udp ??= await this.#adapter.listenUdp(
         { hostname: bindAddressFor(this.target.host), port: 0 },
         () => {}, // collectors do not answer; anything that arrives is ignored
       );
     } catch (err) {
-      return err;
+      return retry(err);
     }
-    const data = this.#message(this.#queue[this.#head]);
+    const data = this.#message(this.#pump.peek(1)[0]);
     try {
       await this.#udp.send(data, this.target.host, this.target.port);
-      this.#sent++;
-      this.#shift();
+      this.#udpFailures = 0;
+      this.#pump.markSent(1);
       return undefined;
     } catch (err) {
-      if (++this.#attempts >= UDP_ATTEMPTS) {
-        const cause = errorCause(err);
-        this.#failed++;
-        this.#failedByCause[cause] = (this.#failedByCause[cause] ?? 0) + 1;
-        if (this.#outage) this.#outage.dropped++;
-        this.#shift();
-      }
-      return err;
+      const r = retry(err);
+      if (++this.#udpFailures < UDP_ATTEMPTS) return r;
+      this.#udpFailures = 0;
+      return { ...r, fail: { count: 1, cause: r.cause } };
     }
   }
 
-  /** Writes what is queued while the connection takes it; the error if connecting failed. */
-  async #sendTcp(): Promise<unknown> {
-    if (this.#conn === undefined) {
-      try {
-        await this.#connect();
-      } catch (err) {
-        return err;
-      }
+  /** Writes what is queued while the connection takes it; a retry if connecting failed. */
+  async #sendTcp(): Promise<Retry | undefined> {
+    let conn: Conn;
+    try {
+      conn = this.#conn ?? await this.#connect();
+    } catch (err) {
+      return retry(err);
     }
-    const conn = this.#conn!;
-    while (this.#conn === conn && this.#queue.length > this.#head && !this.#givenUp) {
+    const pump = this.#pump;
+    while (this.#conn === conn && pump.pending > 0 && !pump.givenUp) {
       let more: boolean;
       try {
-        more = conn.write(this.#message(this.#queue[this.#head]));
+        more = conn.write(this.#message(pump.peek(1)[0]));
       } catch (err) {
         conn.close();
-        return err;
+        return retry(err);
       }
-      this.#sent++;
-      this.#shift();
+      pump.markSent(1);
       if (!more) {
         // Above the high-water mark: wait for the drain (or the end of the connection).
         await new Promise<void>((resolve) => (this.#writable = resolve));
@@ -384,13 +295,15 @@ export class SyslogWriter {
     }
     // Closed under us with more to send: back off before dialling again, so that a collector
     // that accepts and hangs up at once is not hammered.
-    if (this.#conn !== conn && this.#queue.length > this.#head && !this.#givenUp) {
-      return Object.assign(new Error("the collector closed the connection"), { code: "closed" });
+    if (this.#conn !== conn && pump.pending > 0 && !pump.givenUp) {
+      return retry(
+        Object.assign(new Error("the collector closed the connection"), { code: "closed" }),
+      );
     }
     return undefined;
   }
 
-  async #connect(): Promise<void> {
+  async #connect(): Promise<Conn> {
     const conn = await this.#adapter.connectTcp({
       hostname: this.target.host,
       port: this.target.port,
@@ -411,46 +324,13 @@ export class SyslogWriter {
       },
       drain: () => this.#wakeWriter(),
     });
+    return conn;
   }
 
   #wakeWriter(): void {
     const w = this.#writable;
     this.#writable = undefined;
     w?.();
-  }
-
-  #delay(): number {
-    const min = this.#options.backoffMinMs ?? 200;
-    const max = this.#options.backoffMaxMs ?? 30_000;
-    const base = Math.min(max, min * 2 ** (this.#failures - 1));
-    return base / 2 + Math.random() * (base / 2);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#givenUp) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#wake = () => {
-        clearTimeout(this.#sleepTimer);
-        this.#sleepTimer = undefined;
-        this.#wake = undefined;
-        resolve();
-      };
-      this.#sleepTimer = setTimeout(this.#wake, ms);
-      // Node and Bun: a retry alone does not keep a finished program alive; close() clears it.
-      (this.#sleepTimer as { unref?: () => void }).unref?.();
-    });
-  }
-
-  #endOutage(): void {
-    const outage = this.#outage;
-    if (!outage) return;
-    this.#outage = undefined;
-    safely(this.#options.onResume, {
-      cause: outage.cause,
-      error: outage.error,
-      durationMs: Date.now() - outage.since,
-      dropped: outage.dropped,
-    });
   }
 
   /**
@@ -468,38 +348,17 @@ export class SyslogWriter {
    * ```
    */
   close(): Promise<void> {
-    this.#closed ??= this.#close();
-    return this.#closed;
-  }
-
-  async #close(): Promise<void> {
-    this.#closing = true;
-    this.#wake?.();
-    let deadline: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<void>((resolve) => {
-      deadline = setTimeout(() => {
-        this.#givenUp = true;
-        this.#wake?.();
-        this.#wakeWriter();
-        resolve();
-      }, this.#options.closeTimeoutMs ?? 5000);
+    return this.#pump.close(async (timedOut) => {
+      const conn = this.#conn;
+      if (conn !== undefined) {
+        // FIN after what is written, so the collector reads it all; then wait for its close.
+        conn.closeWrite();
+        await Promise.race([this.#connClosed, timedOut]);
+        conn.close();
+      }
+      this.#udp?.close();
+      this.#udp = undefined;
     });
-    if (this.#pump !== undefined) await Promise.race([this.#pump, timedOut]);
-    this.#givenUp = true;
-    this.#wake?.();
-    this.#drop(this.#queue.length - this.#head, "close-timeout");
-    this.#queue = [];
-    this.#head = 0;
-    const conn = this.#conn;
-    if (conn !== undefined) {
-      // FIN after what is written, so the collector reads it all; then wait for its close.
-      conn.closeWrite();
-      await Promise.race([this.#connClosed, timedOut]);
-      conn.close();
-    }
-    clearTimeout(deadline);
-    this.#udp?.close();
-    this.#udp = undefined;
   }
 }
 
@@ -507,11 +366,4 @@ export class SyslogWriter {
 function bindAddressFor(host: string): string {
   if (host.includes(":")) return host === "::1" ? "::1" : "::";
   return /^127\./.test(host) || host === "localhost" ? "127.0.0.1" : "0.0.0.0";
-}
-
-/** Calls an operator's callback; one that throws must not stop delivery. */
-function safely<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...args: A): void {
-  try {
-    fn?.(...args);
-  } catch { /* the callback's own bug; delivery goes on */ }
 }

@@ -25,6 +25,8 @@ import type { AlertEvent, MonitorEvent } from "../monitor/events.ts";
 import type { OutageEnd } from "./batch_writer.ts";
 import { VERSION } from "../version.ts";
 import { WEBHOOK_FORMATS, webhookBody, type WebhookFormat } from "./webhook_payload.ts";
+import { nonNegativeNumber, positiveInteger } from "./option_checks.ts";
+import { type Retry, RetryPump } from "./retry_pump.ts";
 
 /** Options of {@linkcode WebhookWriter}. */
 export interface WebhookWriterOptions {
@@ -68,49 +70,18 @@ interface Job {
   attempts: number;
 }
 
-interface Outage {
-  readonly error: Error;
-  readonly cause: string;
-  readonly since: number;
-  dropped: number;
-  /** The latest attempt's cause (the outage keeps its first). */
-  latest: string;
-}
-
 /** What one attempt came to. */
 type Attempt =
   | { readonly kind: "ok" }
   | { readonly kind: "rejected"; readonly status: number; readonly error: Error }
-  | {
-    readonly kind: "retry";
-    readonly cause: string;
-    readonly error: Error;
-    readonly retryAfterMs?: number;
-  };
+  | ({ readonly kind: "retry" } & Retry);
 
 const DEFAULTS = {
-  maxQueue: 1000,
   maxBatch: 64,
   maxAttempts: 8,
   backoffMinMs: 500,
-  backoffMaxMs: 30_000,
   timeoutMs: 5000,
-  closeTimeoutMs: 5000,
 } as const;
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`Invalid ${name} "${value}": expected an integer >= 1`);
-  }
-  return value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!(value >= 0) || !Number.isFinite(value)) {
-    throw new RangeError(`Invalid ${name} "${value}": expected a finite number >= 0`);
-  }
-  return value;
-}
 
 /**
  * `Retry-After` as milliseconds from now: delta-seconds or an HTTP date
@@ -144,36 +115,14 @@ export class WebhookWriter {
   readonly #fetch: typeof fetch;
   readonly #headers: Headers;
   readonly #options: WebhookWriterOptions;
-  readonly #maxQueue: number;
   readonly #maxBatch: number;
   readonly #maxAttempts: number;
-  readonly #backoffMinMs: number;
-  readonly #backoffMaxMs: number;
   readonly #timeoutMs: number;
-  readonly #closeTimeoutMs: number;
-
-  /** Queued alerts from index `#head` on; the first `#job.count` of them are being sent. */
-  #queue: AlertEvent[] = [];
-  #head = 0;
+  /** Queued alerts; the first `#job.count` of them are being sent. */
+  readonly #pump: RetryPump<AlertEvent>;
   #job: Job | undefined;
-  #pump: Promise<void> | undefined;
-  /** Failures in a row: what the backoff grows with. */
-  #failures = 0;
-  #outage: Outage | undefined;
   #controller: AbortController | undefined;
-  #sleepTimer: ReturnType<typeof setTimeout> | undefined;
-  #wake: (() => void) | undefined;
-  #closing = false;
-  /** Set when close() ran out of time: nothing more is attempted. */
-  #givenUp = false;
-  #closed: Promise<void> | undefined;
   readonly #rejectedStatuses = new Set<number>();
-
-  #sent = 0;
-  #failed = 0;
-  #failedByCause: Record<string, number> = {};
-  #dropped = 0;
-  #droppedByCause: Record<string, number> = {};
   #retries = 0;
 
   /**
@@ -216,16 +165,15 @@ export class WebhookWriter {
       this.#headers.set(name, value);
     }
     this.#options = options;
-    this.#maxQueue = positiveInteger("maxQueue", options.maxQueue ?? DEFAULTS.maxQueue);
+    this.#pump = new RetryPump({
+      ...options,
+      backoffMinMs: options.backoffMinMs ?? DEFAULTS.backoffMinMs,
+      deliver: () => this.#deliver(),
+      interrupt: () => this.#controller?.abort(),
+    });
     this.#maxBatch = positiveInteger("maxBatch", options.maxBatch ?? DEFAULTS.maxBatch);
     this.#maxAttempts = positiveInteger("maxAttempts", options.maxAttempts ?? DEFAULTS.maxAttempts);
-    this.#backoffMinMs = nonNegative("backoffMinMs", options.backoffMinMs ?? DEFAULTS.backoffMinMs);
-    this.#backoffMaxMs = nonNegative("backoffMaxMs", options.backoffMaxMs ?? DEFAULTS.backoffMaxMs);
-    this.#timeoutMs = nonNegative("timeoutMs", options.timeoutMs ?? DEFAULTS.timeoutMs);
-    this.#closeTimeoutMs = nonNegative(
-      "closeTimeoutMs",
-      options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
-    );
+    this.#timeoutMs = nonNegativeNumber("timeoutMs", options.timeoutMs ?? DEFAULTS.timeoutMs);
   }
 
   /**
@@ -234,45 +182,33 @@ export class WebhookWriter {
    * `close()` (`closed`). Never blocks, never throws.
    */
   readonly handle = (event: MonitorEvent): void => {
-    if (event.type !== "alert") return;
-    if (this.#closing) {
-      this.#drop(1, "closed");
-      return;
-    }
-    if (this.#queue.length - this.#head >= this.#maxQueue) {
-      this.#drop(1, "queue-full");
-      return;
-    }
-    this.#queue.push(event);
-    // Started on a later turn: building the request is not the monitor's work.
-    this.#pump ??= Promise.resolve().then(() => this.#run()).finally(() => {
-      this.#pump = undefined;
-    });
+    // Sent on a later turn: building the request is not the monitor's work.
+    if (event.type === "alert") this.#pump.push(event);
   };
 
   /** Alerts delivered (answered 2xx). */
   get sent(): number {
-    return this.#sent;
+    return this.#pump.sent;
   }
 
   /** Alerts given up after being tried: refused (4xx) or out of attempts. */
   get failed(): number {
-    return this.#failed;
+    return this.#pump.failed;
   }
 
   /** Failed alerts by cause: `http-NNN` for a refusal, `attempts` when out of attempts. */
   get failedByCause(): Record<string, number> {
-    return { ...this.#failedByCause };
+    return this.#pump.failedByCause;
   }
 
   /** Alerts never tried to the end: dropped past the queue bound, after close, or when close ran out of time. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#pump.dropped;
   }
 
   /** Dropped alerts by cause: `queue-full`, `closed`, `close-timeout`. */
   get droppedByCause(): Record<string, number> {
-    return { ...this.#droppedByCause };
+    return this.#pump.droppedByCause;
   }
 
   /** Requests sent again after a failed attempt. */
@@ -282,7 +218,7 @@ export class WebhookWriter {
 
   /** Alerts waiting, the ones being sent included. */
   get pending(): number {
-    return this.#queue.length - this.#head;
+    return this.#pump.pending;
   }
 
   /**
@@ -290,117 +226,45 @@ export class WebhookWriter {
    * `timeout`, `http-503`...); undefined while requests work.
    */
   get outageCause(): string | undefined {
-    return this.#outage?.latest;
+    return this.#pump.latestCause;
   }
 
-  #drop(n: number, cause: string): void {
-    if (n === 0) return;
-    this.#dropped += n;
-    this.#droppedByCause[cause] = (this.#droppedByCause[cause] ?? 0) + n;
-    if (this.#outage) this.#outage.dropped += n;
-  }
-
-  #fail(n: number, cause: string): void {
-    this.#failed += n;
-    this.#failedByCause[cause] = (this.#failedByCause[cause] ?? 0) + n;
-    if (this.#outage) this.#outage.dropped += n;
-  }
-
-  /** Removes the job's alerts from the queue, compacting now and then (amortised O(1)). */
-  #finishJob(): void {
-    this.#head += this.#job!.count;
+  /** Sends the job at the head of the queue once (the pump retries). */
+  async #deliver(): Promise<Retry | undefined> {
+    const job = this.#job ??= this.#nextJob();
+    if (job.attempts > 0) this.#retries++;
+    job.attempts++;
+    const result = await this.#attempt(job);
+    if (this.#pump.givenUp) return undefined; // close() counted this job with the rest
+    if (result.kind === "retry" && job.attempts < this.#maxAttempts) return result;
     this.#job = undefined;
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
+    if (result.kind === "retry") {
+      return { ...result, fail: { count: job.count, cause: "attempts" } };
     }
-  }
-
-  async #run(): Promise<void> {
-    try {
-      while (!this.#givenUp && this.#queue.length > this.#head) {
-        const job = this.#job ??= this.#nextJob();
-        if (job.attempts > 0) this.#retries++;
-        job.attempts++;
-        const result = await this.#attempt(job);
-        if (this.#givenUp) break; // close() counted this job with the rest
-        if (result.kind === "ok") {
-          this.#sent += job.count;
-          this.#failures = 0;
-          this.#finishJob();
-          this.#endOutage();
-        } else if (result.kind === "rejected") {
-          // The receiver is there (no outage), but will never take this body.
-          this.#failures = 0;
-          this.#endOutage();
-          this.#fail(job.count, `http-${result.status}`);
-          this.#finishJob();
-          if (!this.#rejectedStatuses.has(result.status)) {
-            this.#rejectedStatuses.add(result.status);
-            safely(this.#options.onRejected, result.error, result.status);
-          }
-        } else {
-          this.#failures++;
-          if (!this.#outage) {
-            this.#outage = {
-              error: result.error,
-              cause: result.cause,
-              since: Date.now(),
-              dropped: 0,
-              latest: result.cause,
-            };
-            safely(this.#options.onOutage, result.error, result.cause);
-          }
-          this.#outage.latest = result.cause;
-          if (job.attempts >= this.#maxAttempts) {
-            this.#fail(job.count, "attempts");
-            this.#finishJob();
-          }
-          await this.#sleep(this.#delay(result.retryAfterMs));
-        }
-      }
-    } catch {
-      // Only a bug gets here (callbacks included): the loop stops, close() counts what is left.
+    if (result.kind === "ok") {
+      this.#pump.markSent(job.count);
+      return undefined;
     }
+    // The receiver is there (no outage), but will never take this body.
+    this.#pump.reached();
+    this.#pump.markFailed(job.count, `http-${result.status}`);
+    if (!this.#rejectedStatuses.has(result.status)) {
+      this.#rejectedStatuses.add(result.status);
+      try {
+        this.#options.onRejected?.(result.error, result.status);
+      } catch { /* the callback's own bug; delivery goes on */ }
+    }
+    return undefined;
   }
 
   #nextJob(): Job {
-    const n = this.#format === "alertmanager"
-      ? Math.min(this.#maxBatch, this.#queue.length - this.#head)
-      : 1;
-    const alerts = this.#queue.slice(this.#head, this.#head + n);
+    const alerts = this.#pump.peek(this.#format === "alertmanager" ? this.#maxBatch : 1);
     return {
-      count: n,
+      count: alerts.length,
       body: webhookBody(this.#format, alerts, this.#options.generatorURL),
       key: crypto.randomUUID(),
       attempts: 0,
     };
-  }
-
-  /** Backoff with "equal jitter": half fixed, half random, so retries of many writers spread. */
-  #delay(retryAfter: number | undefined): number {
-    if (retryAfter !== undefined) return Math.min(retryAfter, this.#backoffMaxMs);
-    const base = Math.min(this.#backoffMaxMs, this.#backoffMinMs * 2 ** (this.#failures - 1));
-    return base / 2 + Math.random() * (base / 2);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#givenUp) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#wake = () => {
-        clearTimeout(this.#sleepTimer);
-        this.#sleepTimer = undefined;
-        this.#wake = undefined;
-        resolve();
-      };
-      this.#sleepTimer = setTimeout(this.#wake, ms);
-      // Node and Bun: a retry alone does not keep a finished program alive (close() makes the
-      // last attempts). Deno's timers cannot be unref'd from here; close() clears it.
-      (this.#sleepTimer as { unref?: () => void }).unref?.();
-    });
   }
 
   async #attempt(job: Job): Promise<Attempt> {
@@ -432,7 +296,7 @@ export class WebhookWriter {
           kind: "retry",
           cause: `http-${status}`,
           error,
-          retryAfterMs: retryAfterMs(response.headers.get("retry-after"), Date.now()),
+          afterMs: retryAfterMs(response.headers.get("retry-after"), Date.now()),
         };
       }
       // 3xx that fetch did not follow, and 4xx: the same request would fail again.
@@ -467,18 +331,6 @@ export class WebhookWriter {
     return new Error(message);
   }
 
-  #endOutage(): void {
-    const outage = this.#outage;
-    if (!outage) return;
-    this.#outage = undefined;
-    safely(this.#options.onResume, {
-      cause: outage.cause,
-      error: outage.error,
-      durationMs: Date.now() - outage.since,
-      dropped: outage.dropped,
-    });
-  }
-
   /**
    * Stops taking alerts and tries to deliver what is queued for at most
    * `closeTimeoutMs` (a retry waiting for its backoff goes at once); then
@@ -493,33 +345,7 @@ export class WebhookWriter {
    * ```
    */
   close(): Promise<void> {
-    this.#closed ??= this.#close();
-    return this.#closed;
-  }
-
-  async #close(): Promise<void> {
-    this.#closing = true;
-    const pump = this.#pump;
-    if (pump !== undefined) {
-      this.#wake?.();
-      let deadline: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = new Promise<void>((resolve) => {
-        deadline = setTimeout(() => {
-          this.#givenUp = true;
-          this.#controller?.abort();
-          this.#wake?.();
-          resolve();
-        }, this.#closeTimeoutMs);
-      });
-      await Promise.race([pump, timedOut]);
-      clearTimeout(deadline);
-    }
-    this.#givenUp = true;
-    this.#wake?.();
-    this.#drop(this.#queue.length - this.#head, "close-timeout");
-    this.#queue = [];
-    this.#head = 0;
-    this.#job = undefined;
+    return this.#pump.close();
   }
 }
 
@@ -545,11 +371,4 @@ function networkCause(err: unknown): string {
   const text = errors.map((e) => (e instanceof Error ? e.message : "")).join(" ");
   for (const [re, cause] of CAUSE_BY_TEXT) if (re.test(text)) return cause;
   return "network";
-}
-
-/** Calls an operator's callback; one that throws must not stop delivery. */
-function safely<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...args: A): void {
-  try {
-    fn?.(...args);
-  } catch { /* the callback's own bug; delivery goes on */ }
 }

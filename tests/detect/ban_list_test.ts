@@ -7,14 +7,24 @@ const T0 = Date.UTC(2026, 11, 1);
 
 test("BanList: bans for the ban time, expires on time, and escalates for repeat offenders", () => {
   const bans = new BanList({ timeMs: 1000, maxTimeMs: 5000 });
-  const first = bans.ban("192.0.2.7", T0);
-  assert.deepEqual(first, { src: "192.0.2.7", offense: 1, sinceMs: T0, untilMs: T0 + 1000 });
+  const first = bans.ban("192.0.2.7", T0, "connect scan", 9100001);
+  assert.deepEqual(first, {
+    src: "192.0.2.7",
+    offense: 1,
+    sinceMs: T0,
+    untilMs: T0 + 1000,
+    reason: "connect scan",
+    signatureId: 9100001,
+  });
   assert.equal(bans.ban("192.0.2.7", T0 + 10), undefined, "already banned");
   assert.equal(bans.isBanned("192.0.2.7", T0 + 999), true);
   assert.equal(bans.isBanned("192.0.2.7", T0 + 1000), false, "over on time, even before expire()");
   assert.equal(bans.isBanned("192.0.2.8", T0), false);
   assert.equal(bans.active, 1);
-  assert.deepEqual(bans.expire(T0 + 1000).map((b) => b.src), ["192.0.2.7"]);
+  assert.deepEqual(bans.expire(T0 + 1000).map((b) => [b.src, b.reason]), [[
+    "192.0.2.7",
+    "connect scan",
+  ]]);
   assert.equal(bans.active, 0);
   // Second and third offences: 2 s, 4 s; then the cap.
   assert.equal(bans.ban("192.0.2.7", T0 + 2000)!.untilMs - (T0 + 2000), 2000);
