@@ -128,6 +128,11 @@ export class Inspection {
     return this.#app;
   }
 
+  /** True when nothing more will be inspected (the owner may drop it, keeping `app`). */
+  get finished(): boolean {
+    return this.#off && this.#respOff;
+  }
+
   /** Bytes of `dir` at stream `offset` arrived (the chunk is only read during the call). */
   data(dir: Direction, offset: number, chunk: Uint8Array): void {
     const alone = offset === 0 && !this.#rules && dir === "orig" && this.#origHeld === undefined;

@@ -120,6 +120,8 @@ export class TcpSession implements ConnHandler, InspectionSink {
   drain: (() => void) | undefined;
   /** Payload inspection (fingerprints, rules): made at the first byte (null when off). */
   #inspection: Inspection | null | undefined;
+  /** What the originator's bytes were (kept when the inspection is dropped). */
+  #app: AppInfo | undefined;
   /** The rules' per-flow state (flowbits), made on first use. */
   ruleFlow: unknown;
   /** Rule sids that already alerted on this connection. */
@@ -165,11 +167,15 @@ export class TcpSession implements ConnHandler, InspectionSink {
   #inspect(dir: Direction, offset: number, chunk: Uint8Array): void {
     let inspection = this.#inspection;
     if (inspection === undefined) inspection = this.#inspection = this.#host.inspect(this) ?? null;
-    inspection?.data(dir, offset, chunk);
+    if (inspection === null) return;
+    inspection.data(dir, offset, chunk);
+    // Recognised and nothing left to inspect (no rules): a held connection keeps no inspection.
+    if (inspection.finished) this.#inspection = null;
   }
 
   /** {@linkcode InspectionSink}: the monitor turns it into `conn.app`. */
   recognised(app: AppInfo): void {
+    this.#app = app;
     this.#host.recognised(this, app);
   }
 
@@ -416,7 +422,7 @@ export class TcpSession implements ConnHandler, InspectionSink {
     };
     if (this.#origFirstMs !== undefined) event.orig_first_ms = this.#origFirstMs;
     if (this.#respFirstMs !== undefined) event.resp_first_ms = this.#respFirstMs;
-    const service = inspection?.app?.service;
+    const service = this.#app?.service;
     if (service !== undefined) event.service = service;
     if (relay !== undefined) {
       event.upstream_addr = relay.target.host;
