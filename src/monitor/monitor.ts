@@ -299,6 +299,7 @@ class MonitorImpl implements Monitor, SessionHost {
     s.conn.start(s);
     this.hub.emit(s.openEvent());
     if (detect && this.#detector !== undefined) {
+      s.detected = true;
       const trips = this.#detector.opened(peer, c.localAddress, c.localPort, s.startMs);
       if (trips.length > 0) this.#tripped(s, trips);
     }
@@ -475,7 +476,9 @@ class MonitorImpl implements Monitor, SessionHost {
   sessionClosed(s: TcpSession, event: ConnCloseEvent): void {
     if (!this.#sessions.delete(s)) return;
     if (s.live) this.#live--;
-    if (this.#detector !== undefined && event.reason !== "denied" && event.reason !== "banned") {
+    // Every connection the detectors counted open is counted closed (one banned by its own
+    // alert included), or its source's episode could never end.
+    if (this.#detector !== undefined && s.detected) {
       const trips = this.#detector.closed(event.src, event.orig_bytes, Date.now());
       if (trips.length > 0) this.#tripped(s, trips);
     }

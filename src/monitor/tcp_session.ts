@@ -116,6 +116,8 @@ export class TcpSession implements ConnHandler, InspectionSink {
   closeReason: CloseReason | undefined;
   /** True while the session counts against the connection limit. */
   live = false;
+  /** True when the behaviour detectors counted it open (so they count its close). */
+  detected = false;
   /** Tap mode: the client can take more, so the upstream may send again. */
   drain: (() => void) | undefined;
   /** Payload inspection (fingerprints, rules): made at the first byte (null when off). */

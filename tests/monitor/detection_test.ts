@@ -141,7 +141,14 @@ for (const adapter of adapters) {
       const monitor = await listen({
         ports: await freePorts(3),
         adapter,
-        detect: { scan: { count: 3, windowMs: 60_000 } },
+        // A short window: the scanner's episode must end while the monitor runs, its tripping
+        // (banned) connection counted closed.
+        detect: {
+          scan: { count: 3, windowMs: 500 },
+          sweep: false,
+          flood: false,
+          "empty-sessions": false,
+        },
         ban: { timeMs: 60_000 },
       });
       const events = record(monitor);
@@ -176,11 +183,14 @@ for (const adapter of adapters) {
         const st = monitor.stats();
         assert.equal(st.bansActive, 1);
         assert.equal(st.connsRefused, 1);
+        await eventually(() => of(events, "episode.end").length === 1, 5000, "the episode's end");
       } finally {
         await monitor.close();
       }
-      // The ban ends with the monitor, and says so.
+      // The ban ends with the monitor, and says so; the episode counted the 3 connections.
       assert.deepEqual(of(events, "ban").map((b) => (b as BanEvent).action), ["ban", "unban"]);
+      const ends = of(events, "episode.end") as EpisodeEndEvent[];
+      assert.deepEqual(ends.map((e) => [e.src, e.connections]), [["127.0.0.77", 3]]);
     });
 
     test("--deny and --allow refuse on accept and record the connection", async () => {
