@@ -95,6 +95,10 @@ export class Inspection {
   #respHeld: Held | undefined;
   #app: AppInfo | undefined;
   #recognised = false;
+  /** Nothing is inspected (capture window 0, recognised without rules, or a parser failed). */
+  #off: boolean;
+  /** The responder's bytes are not inspected (no rules). */
+  #respOff: boolean;
 
   /**
    * `cap` is the capture window per direction; `rules` whether any payload
@@ -108,11 +112,6 @@ export class Inspection {
     this.#off = cap === 0;
     this.#respOff = cap === 0 || !rules;
   }
-
-  /** Nothing is inspected (capture window 0, or a parser failed). */
-  #off: boolean;
-  /** The responder's bytes are not inspected (no rules). */
-  #respOff: boolean;
 
   #held(dir: Direction): Held | undefined {
     if (dir === "orig") {
@@ -156,15 +155,21 @@ export class Inspection {
   #decideAlone(chunk: Uint8Array): boolean {
     try {
       const view = chunk.byteLength > this.#cap ? chunk.subarray(0, this.#cap) : chunk;
-      const r = this.#fingerprint(view, "tcp", view.byteLength >= this.#cap);
-      if (r === "more") return false;
-      this.#recognised = true;
-      this.#app = r;
-      if (r !== undefined) this.#sink.recognised(r);
+      return this.#recognise(view, view.byteLength >= this.#cap);
     } catch (err) {
       this.#stop();
       this.#sink.failed(err);
     }
+    return true;
+  }
+
+  /** Asks the fingerprints; true once they decided (then `app` holds what the bytes were). */
+  #recognise(bytes: Uint8Array, final: boolean): boolean {
+    const r = bytes.byteLength === 0 ? undefined : this.#fingerprint(bytes, "tcp", final);
+    if (r === "more") return false;
+    this.#recognised = true;
+    this.#app = r;
+    if (r !== undefined) this.#sink.recognised(r);
     return true;
   }
 
@@ -193,14 +198,8 @@ export class Inspection {
   #checkpoint(dir: Direction, held: Held, final: boolean): void {
     let decided = false;
     if (dir === "orig" && !this.#recognised) {
-      const r = held.len === 0 ? undefined : this.#fingerprint(held.view(), "tcp", final);
-      if (r === "more") {
-        if (!final) return;
-      } else {
-        this.#recognised = decided = true;
-        this.#app = r;
-        if (r !== undefined) this.#sink.recognised(r);
-      }
+      decided = this.#recognise(held.view(), final);
+      if (!decided && !final) return;
     }
     // Rules run early, then once more at the end if more came: at most twice
     // per direction. Early is when the originator's bytes were recognised (a
@@ -211,6 +210,10 @@ export class Inspection {
       held.checked = held.len;
       this.#sink.checkpoint(dir, held.view(), this.#app);
     }
-    if (final || (!this.#rules && (dir === "resp" || this.#recognised))) held.release();
+    if (!this.#rules && this.#recognised) {
+      this.#stop(); // nothing more to do: the owner may drop this inspection
+    } else if (final) {
+      held.release();
+    }
   }
 }
