@@ -1,6 +1,8 @@
 /**
- * The write pump both writers share: items queue without awaiting anything,
- * and go to the sink in batches, at most one write per short interval.
+ * The write pump every writer shares: records are encoded as they come
+ * (see {@linkcode ByteQueue} for why at once), queue without awaiting
+ * anything, and go to the sink in batches, at most one write per short
+ * interval.
  *
  * Why batches and a delay: under load a pump that writes whatever arrived
  * during the previous write makes one write per event (a fs-promises write
@@ -17,6 +19,7 @@
 
 import type { Sink } from "./sink.ts";
 import { isPermanentSinkError, sinkErrorCause } from "./sink_error.ts";
+import { ByteQueue } from "./byte_queue.ts";
 
 /**
  * How a write outage ended, as reported when the sink works again.
@@ -36,26 +39,21 @@ export interface OutageEnd {
   readonly error: Error;
   /** Milliseconds from the first failed write to the write that caught up. */
   readonly durationMs: number;
-  /** Items dropped while it lasted. */
+  /** Records dropped while it lasted. */
   readonly dropped: number;
 }
 
 /** Options of {@linkcode BatchWriter}. */
-export interface BatchWriterOptions<T> {
-  /** How long items gather before a write (ms). */
+export interface BatchWriterOptions {
+  /** How long records gather before a write (ms). */
   readonly delayMs: number;
-  /** Pending size at which the batch goes on the next turn instead (default: never). */
+  /** Pending bytes at which the batch goes on the next turn instead (default: never). */
   readonly fullBytes?: number;
-  /**
-   * Encodes a batch. May return a view of a buffer it reuses: the sink is
-   * done with it once its write resolves, before the next batch is encoded.
-   */
-  readonly encode: (batch: readonly T[]) => Uint8Array;
   /** During an outage, pending size past which pushes are refused and counted (default: no limit). */
   readonly outageMaxBytes?: number;
   /**
-   * Largest write (in pushed sizes) while catching up after a failure.
-   * Catching up starts with one item per write and doubles the size after
+   * Largest write (in bytes) while catching up after a failure.
+   * Catching up starts with one record per write and doubles the size after
    * each write that works, up to this: small writes use whatever space was
    * freed, where one big write could not fit. Default 64 KiB.
    */
@@ -86,8 +84,6 @@ export interface BatchWriterOptions<T> {
    * its header. Best effort: a destination that cannot take it goes without.
    */
   readonly footer?: () => Uint8Array;
-  /** Called after each write that worked, with the items it carried. */
-  readonly onWritten?: (batch: readonly T[]) => void;
 }
 
 interface Outage {
@@ -101,14 +97,29 @@ const DEFAULT_RETRY_CHUNK_BYTES = 64 * 1024;
 const DEFAULT_RETRY_MIN_MS = 100;
 const DEFAULT_RETRY_MAX_MS = 5000;
 
-/** Queues items and writes them to a {@linkcode Sink} in batches, off the caller's stack. */
-export class BatchWriter<T> {
+/**
+ * Queues encoded records and writes them to a {@linkcode Sink} in batches,
+ * off the caller's stack.
+ *
+ * @example
+ * ```ts
+ * import { BatchWriter } from "./batch_writer.ts";
+ * import type { Sink } from "./sink.ts";
+ * const sink: Sink = {
+ *   write: (d) => Promise.resolve(void console.log(new TextDecoder().decode(d))),
+ *   sync: () => Promise.resolve(),
+ *   close: () => Promise.resolve(),
+ * };
+ * const out = new BatchWriter(sink, { delayMs: 10 });
+ * out.push("one line\n");
+ * await out.close(false);
+ * ```
+ */
+export class BatchWriter {
   #sink: Sink;
-  #options: BatchWriterOptions<T>;
-  #pending: T[] = [];
-  /** The size pushed with each pending item, to put a failed batch back and to cut retry chunks. */
-  #sizes: number[] = [];
-  #pendingBytes = 0;
+  #options: BatchWriterOptions;
+  /** What waits for the sink; a failed write leaves its records at the front. */
+  #queue = new ByteQueue();
   #pump: Promise<void> | undefined;
   /** 0: nothing scheduled; 1: a delayed write; -1: one on the next turn. */
   #scheduled = 0;
@@ -118,7 +129,7 @@ export class BatchWriter<T> {
   #outage: Outage | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #retryDelay: number;
-  /** Size of the next catch-up write; 0: a single item (after a failure). */
+  /** Size of the next catch-up write; 0: a single record (after a failure). */
   #chunkBytes = 0;
   /** Set once the sink failed for good. */
   #fatal: { error: Error; cause: string } | undefined;
@@ -131,34 +142,34 @@ export class BatchWriter<T> {
   #headerDue: boolean;
 
   /** Creates a pump that owns `sink`. */
-  constructor(sink: Sink, options: BatchWriterOptions<T>) {
+  constructor(sink: Sink, options: BatchWriterOptions) {
     this.#sink = sink;
     this.#options = options;
     this.#retryDelay = options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
     this.#headerDue = options.header !== undefined;
   }
 
-  /** Items waiting for a write. */
+  /** Records waiting for a write. */
   get pendingCount(): number {
-    return this.#pending.length;
+    return this.#queue.records;
   }
 
-  /** Sum of the sizes given with the waiting items. */
+  /** Bytes waiting for a write. */
   get pendingBytes(): number {
-    return this.#pendingBytes;
+    return this.#queue.bytes;
   }
 
-  /** Items written. */
+  /** Records written. */
   get written(): number {
     return this.#written;
   }
 
-  /** Items dropped, whatever the cause. */
+  /** Records dropped, whatever the cause. */
   get dropped(): number {
     return this.#dropped;
   }
 
-  /** Items dropped, by cause (`queue-full`, `enospc`, `epipe`, `closed`...). */
+  /** Records dropped, by cause (`queue-full`, `enospc`, `epipe`, `closed`...). */
   get droppedByCause(): Record<string, number> {
     return { ...this.#droppedByCause };
   }
@@ -174,29 +185,30 @@ export class BatchWriter<T> {
   }
 
   /**
-   * Queues `item` (of roughly `size` bytes). Returns false, and counts the
-   * item as dropped, once the writer has stopped, or during an outage when
-   * `outageMaxBytes` are already waiting.
+   * Queues one encoded record (a string is written as UTF-8). Returns
+   * false, and counts the record as dropped, once the writer has stopped,
+   * or during an outage when `outageMaxBytes` are already waiting.
    */
-  push(item: T, size: number): boolean {
+  push(record: string | Uint8Array): boolean {
     if (this.stopped) {
       this.drop(this.#fatal?.cause ?? "closed");
       return false;
     }
     const outage = this.#outage;
-    if (outage && this.#pendingBytes + size > (this.#options.outageMaxBytes ?? Infinity)) {
-      this.drop(outage.cause);
-      return false;
+    if (outage) {
+      const size = typeof record === "string" ? record.length : record.byteLength;
+      if (this.#queue.bytes + size > (this.#options.outageMaxBytes ?? Infinity)) {
+        this.drop(outage.cause);
+        return false;
+      }
     }
-    this.#pending.push(item);
-    this.#sizes.push(size);
-    this.#pendingBytes += size;
+    this.#queue.push(record);
     // A running pump reschedules when it ends; during an outage the retry timer writes.
     if (!this.#pump && !outage) this.#schedule();
     return true;
   }
 
-  /** Counts one item the caller decided not to queue, under `cause`. */
+  /** Counts one record the caller decided not to queue, under `cause`. */
   drop(cause: string): void {
     this.#count(1, cause);
   }
@@ -209,7 +221,7 @@ export class BatchWriter<T> {
   }
 
   #schedule(): void {
-    const full = this.#pendingBytes >= (this.#options.fullBytes ?? Infinity);
+    const full = this.#queue.bytes >= (this.#options.fullBytes ?? Infinity);
     if (this.#scheduled === 0 || (full && this.#scheduled > 0)) {
       this.#scheduled = full ? -1 : 1;
       setTimeout(() => {
@@ -224,7 +236,7 @@ export class BatchWriter<T> {
       this.#pump = undefined;
       // What arrived during the write waits for its own batch.
       if (
-        this.#pending.length > 0 && this.#scheduled === 0 && !this.stopped && !this.#outage &&
+        this.#queue.records > 0 && this.#scheduled === 0 && !this.stopped && !this.#outage &&
         this.#reopensWanted === 0
       ) this.#schedule();
     });
@@ -234,80 +246,56 @@ export class BatchWriter<T> {
   async #drain(force: boolean): Promise<void> {
     // Stopped: a write scheduled before close() or a fatal error. A reopen
     // waiting: it starts the pump again when done.
-    if (this.stopped || this.#reopensWanted > 0 || this.#pending.length === 0) return;
+    if (this.stopped || this.#reopensWanted > 0 || this.#queue.records === 0) return;
     const full = this.#options.fullBytes ?? Infinity;
+    const queue = this.#queue;
     do {
       const catchingUp = this.#outage !== undefined;
-      const [batch, sizes, bytes] = catchingUp ? this.#takeChunk() : this.#takeAll();
+      // Records pushed while this write runs go after the view: it stays intact.
+      const { bytes, count } = queue.peek(catchingUp ? this.#chunkBytes : Infinity);
       try {
         const header = this.#headerDue ? await this.#options.header!() : undefined;
-        const data = this.#options.encode(batch);
-        await this.#sink.write(header === undefined ? data : concat(header, data));
+        // Records of nothing (a format with no line for an event) count as written, unwritten.
+        if (header !== undefined) await this.#sink.write(concat(header, bytes));
+        else if (bytes.byteLength > 0) await this.#sink.write(bytes);
       } catch (err) {
-        this.#failed(err instanceof Error ? err : new Error(String(err)), batch, sizes, bytes);
+        this.#failed(err instanceof Error ? err : new Error(String(err)));
         return;
       }
       this.#headerDue = false;
-      this.#written += batch.length;
-      this.#options.onWritten?.(batch);
+      this.#written += count;
+      queue.shift(count);
       if (catchingUp) {
         // Progress: the next failure starts over from the shortest delay, and
         // the next write may be twice as large.
         this.#retryDelay = this.#options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
         this.#chunkBytes = Math.min(
           this.#options.retryChunkBytes ?? DEFAULT_RETRY_CHUNK_BYTES,
-          2 * Math.max(bytes, this.#chunkBytes),
+          2 * Math.max(bytes.byteLength, this.#chunkBytes),
         );
-        if (this.#pending.length === 0) this.#endOutage();
+        if (queue.records === 0) this.#endOutage();
       }
       // During an outage, keep writing until caught up: that is what ends it.
     } while (
-      this.#pending.length > 0 && !this.stopped && this.#reopensWanted === 0 &&
-      (force || this.#outage !== undefined || this.#pendingBytes >= full)
+      queue.records > 0 && !this.stopped && this.#reopensWanted === 0 &&
+      (force || this.#outage !== undefined || queue.bytes >= full)
     );
   }
 
-  #takeAll(): [T[], number[], number] {
-    const taken: [T[], number[], number] = [this.#pending, this.#sizes, this.#pendingBytes];
-    this.#pending = [];
-    this.#sizes = [];
-    this.#pendingBytes = 0;
-    return taken;
-  }
-
-  #takeChunk(): [T[], number[], number] {
-    const limit = this.#chunkBytes;
-    let n = 0;
-    let bytes = 0;
-    while (n < this.#sizes.length && (n === 0 || bytes + this.#sizes[n] <= limit)) {
-      bytes += this.#sizes[n++];
-    }
-    if (n === this.#pending.length) return this.#takeAll();
-    const batch = this.#pending.splice(0, n);
-    const sizes = this.#sizes.splice(0, n);
-    this.#pendingBytes -= bytes;
-    return [batch, sizes, bytes];
-  }
-
-  #failed(error: Error, batch: T[], sizes: number[], bytes: number): void {
+  /** A write failed: its records stay at the front of the queue (or, for good, are counted lost). */
+  #failed(error: Error): void {
     const cause = sinkErrorCause(error);
     if (isPermanentSinkError(error)) {
       this.#fatal = { error, cause };
       this.#outage = undefined;
       this.#clearRetry();
-      this.#count(batch.length + this.#pending.length, cause);
-      this.#pending = [];
-      this.#sizes = [];
-      this.#pendingBytes = 0;
+      this.#count(this.#queue.clear(), cause);
       this.#options.onFatal?.(error, cause);
       return;
     }
-    // Back to the front, so that order is kept and nothing is lost yet. The
-    // next attempt writes a single item: it fits if any space was freed.
+    // Order is kept and nothing is lost yet. The next attempt writes a
+    // single record: it fits if any space was freed.
     this.#chunkBytes = 0;
-    this.#pending = this.#pending.length === 0 ? batch : batch.concat(this.#pending);
-    this.#sizes = this.#sizes.length === 0 ? sizes : sizes.concat(this.#sizes);
-    this.#pendingBytes += bytes;
     if (!this.#outage) {
       this.#outage = { error, cause, since: Date.now(), dropped: 0 };
       this.#retryDelay = this.#options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
@@ -355,7 +343,7 @@ export class BatchWriter<T> {
    * it never waits for a disk to be freed.
    */
   async flush(): Promise<void> {
-    while ((this.#pending.length > 0 || this.#pump) && !this.stopped) {
+    while ((this.#queue.records > 0 || this.#pump) && !this.stopped) {
       if (this.#reopensWanted > 0) {
         await this.#reopens; // what waits belongs in the reopened file
         continue;
@@ -392,7 +380,7 @@ export class BatchWriter<T> {
         return true;
       } finally {
         this.#reopensWanted--;
-        if (this.#reopensWanted === 0 && this.#pending.length > 0 && !this.stopped) {
+        if (this.#reopensWanted === 0 && this.#queue.records > 0 && !this.stopped) {
           if (this.#outage) {
             // A fresh file may well work (the operator rotated the full one away): try it now.
             this.#retryDelay = this.#options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
@@ -419,12 +407,7 @@ export class BatchWriter<T> {
     await this.flush();
     this.#closed = true;
     this.#clearRetry();
-    if (this.#pending.length > 0) {
-      this.#count(this.#pending.length, this.#outage?.cause ?? "closed");
-      this.#pending = [];
-      this.#sizes = [];
-      this.#pendingBytes = 0;
-    }
+    if (this.#queue.records > 0) this.#count(this.#queue.clear(), this.#outage?.cause ?? "closed");
     if (this.#options.footer && !this.#fatal && !this.#outage) await this.#writeFooter();
     if (sync && !this.#fatal && !this.#outage) {
       try {
@@ -449,7 +432,7 @@ export class BatchWriter<T> {
       this.#headerDue = false;
       return true;
     } catch {
-      return false; // best effort: the items are written, only the end marker is missing
+      return false; // best effort: the records are written, only the end marker is missing
     }
   }
 }

@@ -33,7 +33,7 @@ export interface ConsoleWriterOptions {
   /** ANSI colour (default false; the CLI enables it on a TTY without NO_COLOR). */
   readonly color?: boolean;
   /**
-   * Output (estimated bytes) that may wait before data lines are skipped;
+   * Output bytes that may wait before data lines are skipped;
    * while writes to the console fail, every line past it is dropped.
    * Default 1 MiB.
    */
@@ -86,7 +86,7 @@ export class ConsoleWriter {
   #color: boolean;
   #maxPending: number;
   #labels = new Map<string, string>();
-  #out: BatchWriter<string>;
+  #out: BatchWriter;
   #skipped = 0;
 
   /** Creates a writer that owns `sink`. */
@@ -94,23 +94,8 @@ export class ConsoleWriter {
     this.#print = options.print ?? "text";
     this.#color = options.color ?? false;
     this.#maxPending = options.maxPendingBytes ?? 1024 * 1024;
-    let buffer = new Uint8Array(64 * 1024);
-    this.#out = new BatchWriter<string>(sink, {
+    this.#out = new BatchWriter(sink, {
       delayMs: WRITE_DELAY_MS,
-      encode(lines) {
-        // Line by line into one reused buffer: concatenating a batch first
-        // would make a large string and a copy of it per batch.
-        let used = 0;
-        for (const line of lines) {
-          if (buffer.byteLength - used < line.length * 3) {
-            const bigger = new Uint8Array(Math.max(buffer.byteLength * 2, used + line.length * 3));
-            bigger.set(buffer.subarray(0, used));
-            buffer = bigger;
-          }
-          used += encoder.encodeInto(line, buffer.subarray(used)).written;
-        }
-        return buffer.subarray(0, used);
-      },
       // A console that fails for a while (a full disk behind a redirect) is retried,
       // holding at most maxPendingBytes; a closed pipe stops it and tells onFatal.
       outageMaxBytes: this.#maxPending,
@@ -142,7 +127,7 @@ export class ConsoleWriter {
   }
 
   #enqueue(text: string): void {
-    this.#out.push(text, text.length);
+    this.#out.push(text);
   }
 
   /** Writes everything queued. */

@@ -2,8 +2,8 @@
  * The NDJSON form of an event: the event object itself, with captured bytes
  * as base64. Detection's events (`conn.app`, `alert`, `episode.end`, `ban`)
  * are plain data (strings, numbers, arrays, objects) and are written as
- * they are, nested objects included. (The log's hot path encodes straight to bytes with
- * `JsonLineEncoder`, which writes this same text.)
+ * they are, nested objects included. (The log's hot path writes the
+ * connection events by template with `jsonLine`, which gives this same text.)
  *
  * @module
  */

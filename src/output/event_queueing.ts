@@ -10,7 +10,7 @@ import type { BatchWriter } from "./batch_writer.ts";
 
 /** Lifecycle events are never dropped for speed; only a sink stalled this far behind loses them. */
 const HARD_PENDING_EVENTS = 1_000_000;
-/** Pending bytes (estimated) that start a write on the next turn. */
+/** Pending bytes that start a write on the next turn. */
 export const FLUSH_BYTES = 256 * 1024;
 /** Longest wait before pending events are written. */
 export const FLUSH_DELAY_MS = 20;
@@ -23,25 +23,34 @@ function estimate(event: MonitorEvent): number {
 }
 
 /**
- * Queues `item` (standing for `event`) on `out`, or counts it as dropped
- * (`queue-full`): payload events past `maxPendingBytes`, any event past
- * a million pending. During an outage the pump itself bounds the queue,
- * counting by the outage's cause.
+ * Whether `event` may join `out`'s queue; if not it is counted as dropped
+ * (`queue-full`): payload events past `maxPendingBytes`, any event past a
+ * million pending. Decided before encoding, so that an overloaded writer
+ * spends nothing on what it drops. During an outage the pump itself bounds
+ * the queue, counting by the outage's cause.
+ *
+ * @example
+ * ```ts
+ * import { admitEvent } from "./event_queueing.ts";
+ * import { BatchWriter } from "./batch_writer.ts";
+ * import type { MonitorEvent } from "../monitor/events.ts";
+ * declare const out: BatchWriter;
+ * declare const event: MonitorEvent;
+ * if (admitEvent(out, event, 16 * 1024 * 1024)) out.push(JSON.stringify(event) + "\n");
+ * ```
  */
-export function queueEvent<T>(
-  out: BatchWriter<T>,
-  item: T,
+export function admitEvent(
+  out: BatchWriter,
   event: MonitorEvent,
   maxPendingBytes: number,
-): void {
-  const size = estimate(event);
+): boolean {
   if (
     out.outageCause === undefined &&
-    ((out.pendingBytes + size > maxPendingBytes && isDroppable(event)) ||
+    ((out.pendingBytes + estimate(event) > maxPendingBytes && isDroppable(event)) ||
       out.pendingCount >= HARD_PENDING_EVENTS)
   ) {
     out.drop("queue-full");
-    return;
+    return false;
   }
-  out.push(item, size);
+  return true;
 }

@@ -7,14 +7,14 @@
 
 import type { MonitorEvent } from "../monitor/events.ts";
 import type { Sink } from "./sink.ts";
-import { JsonLineEncoder } from "./json_line_encoder.ts";
+import { jsonLine } from "./json_line.ts";
 import { BatchWriter, type OutageEnd } from "./batch_writer.ts";
-import { FLUSH_BYTES, FLUSH_DELAY_MS, queueEvent } from "./event_queueing.ts";
+import { admitEvent, FLUSH_BYTES, FLUSH_DELAY_MS } from "./event_queueing.ts";
 
 /** Options of {@linkcode NdjsonWriter}. */
 export interface NdjsonWriterOptions {
   /**
-   * Bytes (estimated) that may wait for the sink. While the sink works,
+   * Encoded bytes that may wait for the sink. While the sink works,
    * payload events (`conn.data`, `udp.datagram`) past it are dropped and
    * counted (cause `queue-full`); lifecycle events are not. While writes
    * fail (an outage), every event past it is dropped, counted under the
@@ -60,22 +60,15 @@ export interface NdjsonWriterOptions {
  * ```
  */
 export class NdjsonWriter {
-  #out: BatchWriter<MonitorEvent>;
+  #out: BatchWriter;
   #maxPendingBytes: number;
 
   /** Creates a writer that owns `sink`. */
   constructor(sink: Sink, options: NdjsonWriterOptions = {}) {
     this.#maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
-    const encoder = new JsonLineEncoder();
     this.#out = new BatchWriter(sink, {
       delayMs: FLUSH_DELAY_MS,
       fullBytes: FLUSH_BYTES,
-      encode(batch) {
-        // One buffer, reused: the sink is done with it before the next batch.
-        encoder.reset();
-        for (let i = 0; i < batch.length; i++) encoder.append(batch[i]);
-        return encoder.bytes();
-      },
       outageMaxBytes: this.#maxPendingBytes,
       onOutage: options.onOutage,
       onResume: options.onResume,
@@ -109,7 +102,7 @@ export class NdjsonWriter {
 
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
-    queueEvent(this.#out, event, event, this.#maxPendingBytes);
+    if (admitEvent(this.#out, event, this.#maxPendingBytes)) this.#out.push(jsonLine(event));
   };
 
   /**

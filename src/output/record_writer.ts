@@ -10,12 +10,12 @@ import { isDroppable, type MonitorEvent } from "../monitor/events.ts";
 import type { Sink } from "./sink.ts";
 import type { RecordFormat } from "./record_format.ts";
 import { BatchWriter, type OutageEnd } from "./batch_writer.ts";
-import { FLUSH_BYTES, FLUSH_DELAY_MS, queueEvent } from "./event_queueing.ts";
+import { admitEvent, FLUSH_BYTES, FLUSH_DELAY_MS } from "./event_queueing.ts";
 
 /** Options of {@linkcode RecordWriter}. */
 export interface RecordWriterOptions {
   /**
-   * Bytes (estimated) that may wait for the sink. While the sink works,
+   * Encoded bytes that may wait for the sink. While the sink works,
    * payload events (`conn.data`, `udp.datagram`) past it are dropped and
    * counted (cause `queue-full`); lifecycle events are not. While writes
    * fail (an outage), every event past it is dropped, counted under the
@@ -44,21 +44,9 @@ export interface RecordWriterOptions {
   readonly onFormatError?: (error: Error, event: MonitorEvent) => void;
 }
 
-/**
- * One queued event. The pump encodes it once, the first time a batch takes
- * it, and keeps the bytes: a write that fails is retried with the same bytes,
- * and a stateful format (pcap sequence numbers) never sees an event twice.
- */
-interface Pending {
-  event: MonitorEvent | undefined;
-  encoded: string | Uint8Array | undefined;
-  failed: boolean;
-}
-
-/** A batch buffer past this size is given back once batches are small again. */
-const KEEP_BUFFER_BYTES = 4 * 1024 * 1024;
-
 const ENCODER = new TextEncoder();
+/** The record of an event the format has nothing to write for: it still counts as written. */
+const NOTHING = new Uint8Array(0);
 
 /**
  * A log file in one {@linkcode RecordFormat}.
@@ -70,11 +58,11 @@ const ENCODER = new TextEncoder();
  * last record (with the header first if the file got none: an empty log is
  * still a well-formed one); before a reopen the old file gets its footer.
  *
- * Everything else is as with the NDJSON log: `handle()` only queues; the
- * events are encoded and written in batches off the event path (each event
- * encoded once, its bytes kept until written: a format must not change bytes
- * it returned); a failed
- * write is retried until it works, with the file left on whole records
+ * Everything else is as with the NDJSON log: `handle()` encodes the event
+ * at once (once: a failed write is retried with the same bytes, and a
+ * stateful format such as pcap's sequence numbers never sees an event
+ * twice) and queues its bytes, written in batches; a failed write is
+ * retried until it works, with the file left on whole records
  * (with the runtime's file sinks); what cannot be kept meanwhile is counted
  * by cause (`droppedByCause`).
  *
@@ -102,30 +90,26 @@ const ENCODER = new TextEncoder();
  * ```
  */
 export class RecordWriter {
-  #out: BatchWriter<Pending>;
+  #out: BatchWriter;
   #format: RecordFormat;
   #maxPendingBytes: number;
-  /** Events the format could not encode, in writes that went through. */
+  /** Events the format could not encode. */
   #formatErrors = 0;
-  #buffer = new Uint8Array(64 * 1024);
+  #onFormatError: RecordWriterOptions["onFormatError"];
 
   /** Creates a writer of `format` that owns `sink`. */
   constructor(sink: Sink, format: RecordFormat, options: RecordWriterOptions = {}) {
     this.#format = format;
     this.#maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
-    const onFormatError = options.onFormatError;
-    this.#out = new BatchWriter<Pending>(sink, {
+    this.#onFormatError = options.onFormatError;
+    this.#out = new BatchWriter(sink, {
       delayMs: FLUSH_DELAY_MS,
       fullBytes: FLUSH_BYTES,
-      encode: (batch) => this.#encode(batch, onFormatError),
       header: async () => {
         const existing = sink.size ? await sink.size() : 0;
         return bytes(format.header(Date.now(), existing));
       },
       footer: () => bytes(format.footer(Date.now())),
-      onWritten: (batch) => {
-        for (let i = 0; i < batch.length; i++) if (batch[i].failed) this.#formatErrors++;
-      },
       outageMaxBytes: this.#maxPendingBytes,
       onOutage: options.onOutage,
       onResume: options.onResume,
@@ -173,18 +157,22 @@ export class RecordWriter {
    * conn.log makes a record of `conn.close` only) written to the sink.
    */
   get written(): number {
-    return this.#out.written - this.#formatErrors;
+    return this.#out.written;
   }
 
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
     if (!this.#format.wantsData && isDroppable(event)) return;
-    queueEvent(
-      this.#out,
-      { event, encoded: undefined, failed: false },
-      event,
-      this.#maxPendingBytes,
-    );
+    if (!admitEvent(this.#out, event, this.#maxPendingBytes)) return;
+    let record: string | Uint8Array | undefined;
+    try {
+      record = this.#format.encode(event);
+    } catch (err) {
+      this.#formatErrors++;
+      this.#onFormatError?.(err instanceof Error ? err : new Error(String(err)), event);
+      return;
+    }
+    this.#out.push(record ?? NOTHING);
   };
 
   /**
@@ -214,46 +202,6 @@ export class RecordWriter {
    */
   close(): Promise<void> {
     return this.#out.close(true);
-  }
-
-  /** Encodes what is new in `batch` and lays the batch's bytes out in one buffer. */
-  #encode(
-    batch: readonly Pending[],
-    onFormatError: RecordWriterOptions["onFormatError"],
-  ): Uint8Array {
-    let most = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i];
-      const event = item.event;
-      if (event !== undefined) {
-        item.event = undefined;
-        try {
-          item.encoded = this.#format.encode(event);
-        } catch (err) {
-          item.failed = true;
-          onFormatError?.(err instanceof Error ? err : new Error(String(err)), event);
-        }
-      }
-      const e = item.encoded;
-      if (e !== undefined) most += typeof e === "string" ? e.length * 3 : e.byteLength;
-    }
-    let buffer = this.#buffer;
-    if (most > buffer.byteLength) {
-      buffer = this.#buffer = new Uint8Array(Math.max(most, buffer.byteLength * 2));
-    } else if (buffer.byteLength > KEEP_BUFFER_BYTES && most < buffer.byteLength / 4) {
-      buffer = this.#buffer = new Uint8Array(Math.max(most, 64 * 1024));
-    }
-    let n = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch[i].encoded;
-      if (e === undefined) continue;
-      if (typeof e === "string") n += ENCODER.encodeInto(e, buffer.subarray(n)).written;
-      else {
-        buffer.set(e, n);
-        n += e.byteLength;
-      }
-    }
-    return buffer.subarray(0, n);
   }
 }
 

@@ -284,13 +284,14 @@ test("drops are counted by cause: queue-full for payload, the outage's cause pas
   let fail = false;
   const sink = flakySink(() => (fail ? coded("ENOSPC", "full") : undefined));
   const errors: string[] = [];
+  // The bound has room for 16 of this format's records (`${uid}\n`, 19 bytes).
   const log = new RecordWriter(sink, {
     ...format,
     encode: (ev) => {
       if (ev.type === "conn.open" && ev.uid === uid(1)) throw new Error("format bug");
       return format.encode(ev);
     },
-  }, { maxPendingBytes: 4096, onFormatError: (e) => errors.push(e.message) });
+  }, { maxPendingBytes: 16 * 19, onFormatError: (e) => errors.push(e.message) });
   // Payload past the bound while the sink works: dropped as queue-full; lifecycle events kept.
   log.handle(data(0, 8000));
   log.handle(open(0));
@@ -298,7 +299,7 @@ test("drops are counted by cause: queue-full for payload, the outage's cause pas
   await log.flush();
   assert.deepEqual(log.droppedByCause, { "queue-full": 1, "format-error": 1 });
   assert.deepEqual(errors, ["format bug"]);
-  // An outage: 16 events of 256 bytes fit in 4 KiB, the rest are dropped as enospc.
+  // An outage: 16 records fit, the rest are dropped as enospc.
   fail = true;
   log.handle(open(2));
   await eventually(() => log.outageCause === "enospc", 5000, "the outage to start");

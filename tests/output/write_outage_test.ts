@@ -4,7 +4,7 @@
 // reopen moves the log to a new file with nothing lost or misplaced.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConsoleWriter, NdjsonWriter, type OutageEnd, type Sink } from "sockscope";
+import { ConsoleWriter, eventToJson, NdjsonWriter, type OutageEnd, type Sink } from "sockscope";
 import { coded, flakySink } from "../_helpers/sinks.ts";
 import { eventually, within } from "../_helpers/client.ts";
 
@@ -36,9 +36,9 @@ test("a sink that fails with ENOSPC a few times: retried in order, the overflow 
   const sink = flakySink((n) => (n <= 3 ? coded("ENOSPC", "no space left on device") : undefined));
   const outages: string[] = [];
   const resumes: OutageEnd[] = [];
-  // Each lifecycle event is estimated at 256 bytes: 16 fit in 4 KiB.
+  // The bound holds 16 of these lines (all of one length) while the sink fails.
   const log = new NdjsonWriter(sink, {
-    maxPendingBytes: 4096,
+    maxPendingBytes: 16 * (eventToJson(open(0)).length + 1),
     onOutage: (e, cause) => outages.push(`${cause}: ${e.message}`),
     onResume: (end) => resumes.push(end),
   });
