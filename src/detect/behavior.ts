@@ -57,6 +57,9 @@ export interface BehaviorEpisodeEnd {
   readonly addresses: readonly string[];
 }
 
+/** What `opened` and `closed` return when nothing tripped (nearly always): one shared empty list. */
+const NO_TRIPS: readonly BehaviorTrip[] = Object.freeze([]);
+
 /** Counts events in a sliding window of 8 buckets. */
 class RateWindow {
   readonly #bucketMs: number;
@@ -162,23 +165,21 @@ export class BehaviorDetector {
    * A connection from `src` (null: unknown) to `dst:dport` was accepted.
    * Returns the detectors it tripped (usually none).
    */
-  opened(src: string | null, dst: string, dport: number, nowMs: number): BehaviorTrip[] {
+  opened(src: string | null, dst: string, dport: number, nowMs: number): readonly BehaviorTrip[] {
     const key = src ?? UNKNOWN;
     let s = this.#sources.get(key);
-    const ended: BehaviorEpisodeEnd[] = [];
     if (s !== undefined && s.open === 0 && nowMs - s.lastMs >= this.#quietMs) {
       // Quiet long enough: what comes now is a new episode.
-      this.#end(s, ended);
+      this.#end(s, this.#pendingEnds);
       s = undefined;
     }
     if (s === undefined) {
       s = new SourceState(src, nowMs);
-      if (this.#sources.size >= this.#maxSources) this.#evictOldest(ended);
+      if (this.#sources.size >= this.#maxSources) this.#evictOldest(this.#pendingEnds);
     } else {
       this.#sources.delete(key);
     }
     this.#sources.set(key, s);
-    this.#pendingEnds.push(...ended);
     s.lastMs = nowMs;
     s.connections++;
     s.open++;
@@ -186,43 +187,44 @@ export class BehaviorDetector {
     if (s.addresses.has(dst) || s.addresses.size < MAX_LISTED_ADDRESSES * 4) {
       s.addresses.set(dst, nowMs);
     }
-    const trips: BehaviorTrip[] = [];
+    // Allocated only when something trips: this runs for every connection.
+    let trips: BehaviorTrip[] | undefined;
     const c = this.#config;
     if (c.scan !== false && !(s.alerted & bit("scan")) && s.ports.size >= c.scan.count) {
       const n = recent(s.ports, nowMs - c.scan.windowMs);
-      if (n >= c.scan.count) trips.push(this.#trip(s, "scan", n, c.scan));
+      if (n >= c.scan.count) (trips ??= []).push(this.#trip(s, "scan", n, c.scan));
     }
     if (
       c.sweep !== false && !(s.alerted & bit("sweep")) && s.addresses.size >= c.sweep.count
     ) {
       const n = recent(s.addresses, nowMs - c.sweep.windowMs);
-      if (n >= c.sweep.count) trips.push(this.#trip(s, "sweep", n, c.sweep));
+      if (n >= c.sweep.count) (trips ??= []).push(this.#trip(s, "sweep", n, c.sweep));
     }
     if (c.flood !== false && !(s.alerted & bit("flood"))) {
       const n = (s.flood ??= new RateWindow(c.flood.windowMs)).add(nowMs);
-      if (n >= c.flood.count) trips.push(this.#trip(s, "flood", n, c.flood));
+      if (n >= c.flood.count) (trips ??= []).push(this.#trip(s, "flood", n, c.flood));
     }
     if (
       c.concurrency !== false && !(s.alerted & bit("concurrency")) &&
       s.open >= c.concurrency.count
     ) {
-      trips.push(this.#trip(s, "concurrency", s.open, c.concurrency));
+      (trips ??= []).push(this.#trip(s, "concurrency", s.open, c.concurrency));
     }
-    return trips;
+    return trips ?? NO_TRIPS;
   }
 
   /**
    * A connection from `src` ended, having received `origBytes` from it.
    * Returns the detectors it tripped (empty sessions).
    */
-  closed(src: string | null, origBytes: number, nowMs: number): BehaviorTrip[] {
+  closed(src: string | null, origBytes: number, nowMs: number): readonly BehaviorTrip[] {
     const s = this.#sources.get(src ?? UNKNOWN);
-    if (s === undefined) return [];
+    if (s === undefined) return NO_TRIPS;
     if (s.open > 0) s.open--;
     const c = this.#config["empty-sessions"];
-    if (origBytes > 0 || c === false || s.alerted & bit("empty-sessions")) return [];
+    if (origBytes > 0 || c === false || s.alerted & bit("empty-sessions")) return NO_TRIPS;
     const n = (s.empty ??= new RateWindow(c.windowMs)).add(nowMs);
-    return n >= c.count ? [this.#trip(s, "empty-sessions", n, c)] : [];
+    return n >= c.count ? [this.#trip(s, "empty-sessions", n, c)] : NO_TRIPS;
   }
 
   /**

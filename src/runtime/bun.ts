@@ -34,11 +34,12 @@ const RESET = 16;
 const START_PAUSED = 32;
 
 class BunConn implements Conn {
-  readonly remoteAddress: string | null;
-  readonly remotePort: number | null;
   bytesWritten = 0;
   handler: ConnHandler | undefined = undefined;
-  #local: LocalEnd;
+  /** Undefined until read (outbound: the dialled peer is known; its address is asked only if wanted). */
+  #remote: { address: string | null; port: number | null } | undefined;
+  #local: LocalEnd | undefined;
+  #localPort: number;
   #socket: BunSocket<BunConn>;
   #queue: Uint8Array[] | null = null;
   #queued = 0;
@@ -53,21 +54,21 @@ class BunConn implements Conn {
       this.#flags |= START_PAUSED;
       socket.pause();
     }
-    this.#local = local ??
-      { address: normalizeAddress(socket.localAddress), port: socket.localPort };
-    // Address and port come from separate getpeername(2) calls: a peer that
-    // resets between them leaves one of the two; then ask the kernel for both.
-    const remote = socket.remoteAddress;
-    const remotePort = socket.remotePort;
-    if (remote !== undefined && remotePort) {
-      this.remoteAddress = normalizeAddress(remote);
-      this.remotePort = remotePort;
-    } else {
-      // The peer reset before Bun's getpeername(2); SO_PEERNAME still knows it.
-      const peer = peerNameOf(socket.fd ?? -1);
-      this.remoteAddress = peer?.address ?? null;
-      this.remotePort = peer?.port ?? null;
-    }
+    this.#local = local;
+    // Each of Bun's address getters is a getsockname(2) or getpeername(2):
+    // an accepted peer is read at once (it may reset any moment), an
+    // outbound socket only keeps its local port (a tap's record needs it,
+    // and it is gone once closed); the rest is read if anyone asks.
+    this.#localPort = local?.port ?? socket.localPort;
+    if (!outbound) this.#remote = peerOf(socket);
+  }
+
+  get remoteAddress(): string | null {
+    return (this.#remote ??= peerOf(this.#socket)).address;
+  }
+
+  get remotePort(): number | null {
+    return (this.#remote ??= peerOf(this.#socket)).port;
   }
 
   /** A handler callback threw: keep the error for `close`, and close now. */
@@ -78,11 +79,14 @@ class BunConn implements Conn {
   }
 
   get localAddress(): string {
-    return this.#local.address;
+    return (this.#local ??= {
+      address: normalizeAddress(this.#socket.localAddress ?? ""),
+      port: this.#localPort,
+    }).address;
   }
 
   get localPort(): number {
-    return this.#local.port;
+    return this.#localPort;
   }
 
   start(handler: ConnHandler): void {
@@ -312,6 +316,20 @@ const OUTBOUND: BunSocketHandler<BunConn> = {
     } catch { /* the handler's own failure: nothing is left to close */ }
   },
 };
+
+/** The peer of `socket`, or nulls when the runtime cannot tell (a peer that reset at once). */
+function peerOf(socket: BunSocket<BunConn>): { address: string | null; port: number | null } {
+  // Address and port come from separate getpeername(2) calls: a peer that
+  // resets between them leaves one of the two; then ask the kernel for both.
+  const remote = socket.remoteAddress;
+  const remotePort = socket.remotePort;
+  if (remote !== undefined && remotePort) {
+    return { address: normalizeAddress(remote), port: remotePort };
+  }
+  // The peer reset before Bun's getpeername(2); SO_PEERNAME still knows it.
+  const peer = peerNameOf(socket.fd ?? -1);
+  return { address: peer?.address ?? null, port: peer?.port ?? null };
+}
 
 /** Outbound on `Bun.connect` (native sockets, as listeners use `Bun.listen`). */
 function connectTcp(options: TcpConnectOptions): Promise<Conn> {

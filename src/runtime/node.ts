@@ -35,31 +35,27 @@ const ignore: Warn = () => {};
 class NodeConn implements Conn {
   readonly localAddress: string;
   readonly localPort: number;
-  readonly remoteAddress: string | null;
-  readonly remotePort: number | null;
+  /** Undefined until read: an outbound socket's peer is the one dialled, asked only if wanted. */
+  #remote: { address: string | null; port: number | null } | undefined;
   #socket: Socket;
   #warn: Warn;
 
-  constructor(socket: Socket, local: LocalEnd | undefined, warn: Warn) {
+  constructor(socket: Socket, local: LocalEnd | undefined, warn: Warn, outbound = false) {
     this.#socket = socket;
     this.#warn = warn;
     // A listener bound to one address already knows the local end: skip getsockname(2).
     this.localAddress = local?.address ?? normalizeAddress(socket.localAddress ?? "");
     this.localPort = local?.port ?? socket.localPort ?? 0;
-    // Both or neither: a source is never recorded without its port (Bun's
-    // node:net may read them with separate getpeername(2) calls).
-    const remote = socket.remoteAddress;
-    const remotePort = socket.remotePort;
-    if (remote !== undefined && remotePort) {
-      this.remoteAddress = normalizeAddress(remote);
-      this.remotePort = remotePort;
-    } else {
-      // The peer reset before getpeername(2): only Bun can still ask the kernel.
-      const fd = (socket as Socket & { _handle?: { fd?: number } })._handle?.fd;
-      const peer = fd === undefined ? undefined : peerNameOf(fd);
-      this.remoteAddress = peer?.address ?? null;
-      this.remotePort = peer?.port ?? null;
-    }
+    // An accepted peer is read at once: it may reset any moment.
+    if (!outbound) this.#remote = peerOf(socket);
+  }
+
+  get remoteAddress(): string | null {
+    return (this.#remote ??= peerOf(this.#socket)).address;
+  }
+
+  get remotePort(): number | null {
+    return (this.#remote ??= peerOf(this.#socket)).port;
   }
 
   get bytesWritten(): number {
@@ -154,6 +150,21 @@ class NodeConn implements Conn {
   }
 }
 
+/** The peer of `socket`, or nulls when the runtime cannot tell (a peer that reset at once). */
+function peerOf(socket: Socket): { address: string | null; port: number | null } {
+  // Both or neither: a source is never recorded without its port (Bun's
+  // node:net may read them with separate getpeername(2) calls).
+  const remote = socket.remoteAddress;
+  const remotePort = socket.remotePort;
+  if (remote !== undefined && remotePort) {
+    return { address: normalizeAddress(remote), port: remotePort };
+  }
+  // The peer reset before getpeername(2): only Bun can still ask the kernel.
+  const fd = (socket as Socket & { _handle?: { fd?: number } })._handle?.fd;
+  const peer = fd === undefined ? undefined : peerNameOf(fd);
+  return { address: peer?.address ?? null, port: peer?.port ?? null };
+}
+
 class NodeTcpListener implements TcpListener {
   readonly localAddress: string;
   readonly localPort: number;
@@ -235,7 +246,7 @@ function connectTcp(options: TcpConnectOptions): Promise<Conn> {
   const attempt = new Promise<Conn>((resolve, reject) => {
     socket.once("connect", () => {
       socket.off("error", reject);
-      resolve(new NodeConn(socket, undefined, ignore));
+      resolve(new NodeConn(socket, undefined, ignore, true));
     });
     socket.once("error", reject);
   });
