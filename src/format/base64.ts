@@ -60,6 +60,50 @@ const SCRATCH_LIMIT = 65536;
 let scratch = new Uint8Array(0);
 
 /**
+ * Writes the base64 text of `data` (with padding) into `out` at `at`, which
+ * must have `4 * ceil(data.length / 3)` bytes of room; returns where it ends.
+ * For encoders that write records straight into a byte buffer.
+ *
+ * @example
+ * ```ts
+ * import { encodeBase64Into } from "./base64.ts";
+ *
+ * const out = new Uint8Array(8);
+ * const end = encodeBase64Into(new TextEncoder().encode("foob"), out, 0);
+ * new TextDecoder().decode(out.subarray(0, end)); // "Zm9vYg=="
+ * ```
+ */
+export function encodeBase64Into(data: Uint8Array, out: Uint8Array, at: number): number {
+  const n = data.length;
+  const whole = n - (n % 3);
+  let o = at;
+  for (let i = 0; i < whole; i += 3) {
+    const v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    out[o] = ENCODE[v >> 18];
+    out[o + 1] = ENCODE[(v >> 12) & 63];
+    out[o + 2] = ENCODE[(v >> 6) & 63];
+    out[o + 3] = ENCODE[v & 63];
+    o += 4;
+  }
+  if (n - whole === 1) {
+    const v = data[whole] << 16;
+    out[o] = ENCODE[v >> 18];
+    out[o + 1] = ENCODE[(v >> 12) & 63];
+    out[o + 2] = 61;
+    out[o + 3] = 61;
+    o += 4;
+  } else if (n - whole === 2) {
+    const v = (data[whole] << 16) | (data[whole + 1] << 8);
+    out[o] = ENCODE[v >> 18];
+    out[o + 1] = ENCODE[(v >> 12) & 63];
+    out[o + 2] = ENCODE[(v >> 6) & 63];
+    out[o + 3] = 61;
+    o += 4;
+  }
+  return o;
+}
+
+/**
  * Encodes bytes as base64 with the portable table-driven implementation that
  * {@linkcode encodeBase64} falls back to when the runtime lacks
  * `Uint8Array.prototype.toBase64`. Its output is identical; prefer

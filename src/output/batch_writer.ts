@@ -190,22 +190,56 @@ export class BatchWriter {
    * or during an outage when `outageMaxBytes` are already waiting.
    */
   push(record: string | Uint8Array): boolean {
+    if (!this.#admits(typeof record === "string" ? record.length : record.byteLength)) return false;
+    this.#queue.push(record);
+    this.#queued();
+    return true;
+  }
+
+  /**
+   * Queues a record that `write` lays out straight into the queue's buffer
+   * (see {@linkcode ByteQueue.pushInPlace}; `maxBytes` bounds its length).
+   * `"declined"`: `write` returned -1 and nothing was queued or counted (the
+   * caller queues the record another way); `"dropped"` as with `push`.
+   */
+  pushInPlace<T>(
+    maxBytes: number,
+    write: (buf: Uint8Array, at: number, arg: T) => number,
+    arg: T,
+  ): "queued" | "dropped" | "declined" {
+    if (this.stopped) {
+      this.drop(this.#fatal?.cause ?? "closed");
+      return "dropped";
+    }
+    const outage = this.#outage;
+    const limit = outage ? this.#options.outageMaxBytes ?? Infinity : Infinity;
+    const done = this.#queue.pushInPlace(maxBytes, write, arg, limit);
+    if (done === -1) return "declined";
+    if (done === 0) {
+      this.drop(outage!.cause);
+      return "dropped";
+    }
+    this.#queued();
+    return "queued";
+  }
+
+  /** Whether a record of about `size` bytes may join the queue; counts it dropped if not. */
+  #admits(size: number): boolean {
     if (this.stopped) {
       this.drop(this.#fatal?.cause ?? "closed");
       return false;
     }
     const outage = this.#outage;
-    if (outage) {
-      const size = typeof record === "string" ? record.length : record.byteLength;
-      if (this.#queue.bytes + size > (this.#options.outageMaxBytes ?? Infinity)) {
-        this.drop(outage.cause);
-        return false;
-      }
+    if (outage && this.#queue.bytes + size > (this.#options.outageMaxBytes ?? Infinity)) {
+      this.drop(outage.cause);
+      return false;
     }
-    this.#queue.push(record);
-    // A running pump reschedules when it ends; during an outage the retry timer writes.
-    if (!this.#pump && !outage) this.#schedule();
     return true;
+  }
+
+  #queued(): void {
+    // A running pump reschedules when it ends; during an outage the retry timer writes.
+    if (!this.#pump && !this.#outage) this.#schedule();
   }
 
   /** Counts one record the caller decided not to queue, under `cause`. */

@@ -81,6 +81,29 @@ export class ByteQueue {
     return record.byteLength;
   }
 
+  /**
+   * Appends a record that `write` lays out in place: it gets the buffer, the
+   * offset to start at (with at least `maxBytes` of room after it) and
+   * `arg`, and returns where the record ends, or -1 when it cannot write it.
+   * Returns 1 when appended; 0 when the queue would then hold more than
+   * `limit` bytes, and -1 when `write` declined (both append nothing: what
+   * was written is left past the end, unused).
+   */
+  pushInPlace<T>(
+    maxBytes: number,
+    write: (buf: Uint8Array, at: number, arg: T) => number,
+    arg: T,
+    limit: number = Infinity,
+  ): 1 | 0 | -1 {
+    this.#room(maxBytes);
+    const end = write(this.#buf, this.#end, arg);
+    if (end < 0) return -1;
+    if (end - this.#start > limit) return 0;
+    this.#end = end;
+    this.#ends.push(end);
+    return 1;
+  }
+
   /** The first records, as many as fit in `maxBytes` (always at least one). */
   peek(maxBytes: number): QueuedRecords {
     const ends = this.#ends;

@@ -7,7 +7,8 @@
 
 import type { MonitorEvent } from "../monitor/events.ts";
 import type { Sink } from "./sink.ts";
-import { jsonLine } from "./json_line.ts";
+import { jsonLineBound, writeJsonLine } from "./json_line.ts";
+import { eventToJson } from "./event_json.ts";
 import { BatchWriter, type OutageEnd } from "./batch_writer.ts";
 import { admitEvent, FLUSH_BYTES, FLUSH_DELAY_MS } from "./event_queueing.ts";
 
@@ -102,7 +103,12 @@ export class NdjsonWriter {
 
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
-    if (admitEvent(this.#out, event, this.#maxPendingBytes)) this.#out.push(jsonLine(event));
+    if (!admitEvent(this.#out, event, this.#maxPendingBytes)) return;
+    // Connection events straight into the queue as bytes; the rest (and any
+    // string that needs escaping) through JSON.stringify.
+    const bound = jsonLineBound(event);
+    if (bound > 0 && this.#out.pushInPlace(bound, writeJsonLine, event) !== "declined") return;
+    this.#out.push(eventToJson(event) + "\n");
   };
 
   /**

@@ -4,7 +4,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ConnCloseEvent, eventToJson, listen, type MonitorEvent } from "sockscope";
-import { jsonLine } from "../../src/output/json_line.ts";
+import { jsonLineBound, writeJsonLine } from "../../src/output/json_line.ts";
+
+/** The log's line for `ev`: the in-place writer where it takes the event, else eventToJson. */
+function jsonLine(ev: MonitorEvent): string {
+  const buf = new Uint8Array(jsonLineBound(ev));
+  const end = writeJsonLine(buf, 0, ev);
+  return end < 0 ? eventToJson(ev) + "\n" : new TextDecoder().decode(buf.subarray(0, end));
+}
 import { connect, within } from "../_helpers/client.ts";
 import { closeEvent } from "../_helpers/events.ts";
 import { detectionEvents, httpApp, scanAlert } from "../_helpers/detection_events.ts";
@@ -32,7 +39,13 @@ test("eventToJson equals JSON.stringify for every event a real monitor emits", a
     assert.ok(types.has(t as never), t);
   }
   for (const ev of events) assert.equal(eventToJson(ev), reference(ev));
-  // The template lines the log uses are the very same text.
+  // The log writes connection events in place (none declined: nothing here needs escaping)...
+  for (
+    const ev of events.filter((e) => ["conn.open", "conn.data", "conn.close"].includes(e.type))
+  ) {
+    assert.ok(writeJsonLine(new Uint8Array(jsonLineBound(ev)), 0, ev) > 0, ev.type);
+  }
+  // ...and its lines are the very same text.
   assert.equal(events.map(jsonLine).join(""), events.map((e) => reference(e) + "\n").join(""));
   b.socket.destroy();
 });
