@@ -37,9 +37,10 @@ class BunConn implements Conn {
   bytesWritten = 0;
   handler: ConnHandler | undefined = undefined;
   /** Undefined until read (outbound: the dialled peer is known; its address is asked only if wanted). */
-  #remote: { address: string | null; port: number | null } | undefined;
-  #local: LocalEnd | undefined;
-  #localPort: number;
+  #remoteAddress: string | null | undefined;
+  #remotePort: number | null = null;
+  /** The local end, or only its port until the address is asked for (outbound). */
+  #local: LocalEnd | number;
   #socket: BunSocket<BunConn>;
   #queue: Uint8Array[] | null = null;
   #queued = 0;
@@ -54,21 +55,28 @@ class BunConn implements Conn {
       this.#flags |= START_PAUSED;
       socket.pause();
     }
-    this.#local = local;
     // Each of Bun's address getters is a getsockname(2) or getpeername(2):
     // an accepted peer is read at once (it may reset any moment), an
     // outbound socket only keeps its local port (a tap's record needs it,
     // and it is gone once closed); the rest is read if anyone asks.
-    this.#localPort = local?.port ?? socket.localPort;
-    if (!outbound) this.#remote = peerOf(socket);
+    this.#local = local ?? socket.localPort;
+    if (!outbound) this.#readPeer();
   }
 
   get remoteAddress(): string | null {
-    return (this.#remote ??= peerOf(this.#socket)).address;
+    if (this.#remoteAddress === undefined) this.#readPeer();
+    return this.#remoteAddress!;
   }
 
   get remotePort(): number | null {
-    return (this.#remote ??= peerOf(this.#socket)).port;
+    if (this.#remoteAddress === undefined) this.#readPeer();
+    return this.#remotePort;
+  }
+
+  #readPeer(): void {
+    const peer = peerOf(this.#socket);
+    this.#remoteAddress = peer.address;
+    this.#remotePort = peer.port;
   }
 
   /** A handler callback threw: keep the error for `close`, and close now. */
@@ -79,14 +87,19 @@ class BunConn implements Conn {
   }
 
   get localAddress(): string {
-    return (this.#local ??= {
-      address: normalizeAddress(this.#socket.localAddress ?? ""),
-      port: this.#localPort,
-    }).address;
+    let local = this.#local;
+    if (typeof local === "number") {
+      local = this.#local = {
+        address: normalizeAddress(this.#socket.localAddress ?? ""),
+        port: local,
+      };
+    }
+    return local.address;
   }
 
   get localPort(): number {
-    return this.#localPort;
+    const local = this.#local;
+    return typeof local === "number" ? local : local.port;
   }
 
   start(handler: ConnHandler): void {

@@ -36,7 +36,8 @@ class NodeConn implements Conn {
   readonly localAddress: string;
   readonly localPort: number;
   /** Undefined until read: an outbound socket's peer is the one dialled, asked only if wanted. */
-  #remote: { address: string | null; port: number | null } | undefined;
+  #remoteAddress: string | null | undefined;
+  #remotePort: number | null = null;
   #socket: Socket;
   #warn: Warn;
 
@@ -47,15 +48,23 @@ class NodeConn implements Conn {
     this.localAddress = local?.address ?? normalizeAddress(socket.localAddress ?? "");
     this.localPort = local?.port ?? socket.localPort ?? 0;
     // An accepted peer is read at once: it may reset any moment.
-    if (!outbound) this.#remote = peerOf(socket);
+    if (!outbound) this.#readPeer();
   }
 
   get remoteAddress(): string | null {
-    return (this.#remote ??= peerOf(this.#socket)).address;
+    if (this.#remoteAddress === undefined) this.#readPeer();
+    return this.#remoteAddress!;
   }
 
   get remotePort(): number | null {
-    return (this.#remote ??= peerOf(this.#socket)).port;
+    if (this.#remoteAddress === undefined) this.#readPeer();
+    return this.#remotePort;
+  }
+
+  #readPeer(): void {
+    const peer = peerOf(this.#socket);
+    this.#remoteAddress = peer.address;
+    this.#remotePort = peer.port;
   }
 
   get bytesWritten(): number {
