@@ -76,28 +76,23 @@ let scratch = new Uint8Array(0);
 export function encodeBase64Into(data: Uint8Array, out: Uint8Array, at: number): number {
   const n = data.length;
   const whole = n - (n % 3);
+  let i = 0;
   let o = at;
-  for (let i = 0; i < whole; i += 3) {
+  for (; i < whole; i += 3) {
     const v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    out[o] = ENCODE[v >> 18];
-    out[o + 1] = ENCODE[(v >> 12) & 63];
-    out[o + 2] = ENCODE[(v >> 6) & 63];
+    out[o] = ENCODE[v >>> 18];
+    out[o + 1] = ENCODE[(v >>> 12) & 63];
+    out[o + 2] = ENCODE[(v >>> 6) & 63];
     out[o + 3] = ENCODE[v & 63];
     o += 4;
   }
-  if (n - whole === 1) {
-    const v = data[whole] << 16;
-    out[o] = ENCODE[v >> 18];
-    out[o + 1] = ENCODE[(v >> 12) & 63];
-    out[o + 2] = 61;
-    out[o + 3] = 61;
-    o += 4;
-  } else if (n - whole === 2) {
-    const v = (data[whole] << 16) | (data[whole + 1] << 8);
-    out[o] = ENCODE[v >> 18];
-    out[o + 1] = ENCODE[(v >> 12) & 63];
-    out[o + 2] = ENCODE[(v >> 6) & 63];
-    out[o + 3] = 61;
+  if (i < n) {
+    const two = n - whole === 2;
+    const v = (data[i] << 16) | (two ? data[i + 1] << 8 : 0);
+    out[o] = ENCODE[v >>> 18];
+    out[o + 1] = ENCODE[(v >>> 12) & 63];
+    out[o + 2] = two ? ENCODE[(v >>> 6) & 63] : 0x3d;
+    out[o + 3] = 0x3d;
     o += 4;
   }
   return o;
@@ -143,23 +138,7 @@ export function encodeBase64Portable(data: Uint8Array): string {
     out = new Uint8Array(size);
     if (size <= SCRATCH_LIMIT) scratch = out;
   }
-  let o = 0;
-  for (; i < whole; i += 3) {
-    const v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    out[o] = ENCODE[v >>> 18];
-    out[o + 1] = ENCODE[(v >>> 12) & 63];
-    out[o + 2] = ENCODE[(v >>> 6) & 63];
-    out[o + 3] = ENCODE[v & 63];
-    o += 4;
-  }
-  if (i < n) {
-    const v = (data[i] << 16) | (two ? data[i + 1] << 8 : 0);
-    out[o] = ENCODE[v >>> 18];
-    out[o + 1] = ENCODE[(v >>> 12) & 63];
-    out[o + 2] = two ? ENCODE[(v >>> 6) & 63] : 0x3d;
-    out[o + 3] = 0x3d;
-  }
-  return ASCII_DECODER.decode(out.subarray(0, size));
+  return ASCII_DECODER.decode(out.subarray(0, encodeBase64Into(data, out, 0)));
 }
 
 /**

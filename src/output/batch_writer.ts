@@ -207,10 +207,7 @@ export class BatchWriter {
     write: (buf: Uint8Array, at: number, arg: T) => number,
     arg: T,
   ): "queued" | "dropped" | "declined" {
-    if (this.stopped) {
-      this.drop(this.#fatal?.cause ?? "closed");
-      return "dropped";
-    }
+    if (this.#refusedAsStopped()) return "dropped";
     const outage = this.#outage;
     const limit = outage ? this.#options.outageMaxBytes ?? Infinity : Infinity;
     const done = this.#queue.pushInPlace(maxBytes, write, arg, limit);
@@ -225,15 +222,19 @@ export class BatchWriter {
 
   /** Whether a record of about `size` bytes may join the queue; counts it dropped if not. */
   #admits(size: number): boolean {
-    if (this.stopped) {
-      this.drop(this.#fatal?.cause ?? "closed");
-      return false;
-    }
+    if (this.#refusedAsStopped()) return false;
     const outage = this.#outage;
     if (outage && this.#queue.bytes + size > (this.#options.outageMaxBytes ?? Infinity)) {
       this.drop(outage.cause);
       return false;
     }
+    return true;
+  }
+
+  /** Once stopped, every record is refused and counted under why (`closed`, or the fatal cause). */
+  #refusedAsStopped(): boolean {
+    if (!this.stopped) return false;
+    this.drop(this.#fatal?.cause ?? "closed");
     return true;
   }
 

@@ -20,7 +20,7 @@ import { asError } from "./accept_errors.ts";
 import { drainAcceptQueue } from "./accept_drain.ts";
 import { withDeadline } from "./connect_error.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "../net/connect.ts";
-import { peerNameOf } from "./peer_name.ts";
+import { recordedPeer } from "./peer_name.ts";
 import { shutdownWrite } from "./half_close.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
@@ -74,7 +74,9 @@ class BunConn implements Conn {
   }
 
   #readPeer(): void {
-    const peer = peerOf(this.#socket);
+    // A peer that reset before Bun's getpeername(2): SO_PEERNAME on the fd still knows it.
+    const socket = this.#socket;
+    const peer = recordedPeer(socket.remoteAddress, socket.remotePort, socket.fd);
     this.#remoteAddress = peer.address;
     this.#remotePort = peer.port;
   }
@@ -329,20 +331,6 @@ const OUTBOUND: BunSocketHandler<BunConn> = {
     } catch { /* the handler's own failure: nothing is left to close */ }
   },
 };
-
-/** The peer of `socket`, or nulls when the runtime cannot tell (a peer that reset at once). */
-function peerOf(socket: BunSocket<BunConn>): { address: string | null; port: number | null } {
-  // Address and port come from separate getpeername(2) calls: a peer that
-  // resets between them leaves one of the two; then ask the kernel for both.
-  const remote = socket.remoteAddress;
-  const remotePort = socket.remotePort;
-  if (remote !== undefined && remotePort) {
-    return { address: normalizeAddress(remote), port: remotePort };
-  }
-  // The peer reset before Bun's getpeername(2); SO_PEERNAME still knows it.
-  const peer = peerNameOf(socket.fd ?? -1);
-  return { address: peer?.address ?? null, port: peer?.port ?? null };
-}
 
 /** Outbound on `Bun.connect` (native sockets, as listeners use `Bun.listen`). */
 function connectTcp(options: TcpConnectOptions): Promise<Conn> {

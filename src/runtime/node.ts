@@ -26,7 +26,7 @@ import { asError, isExhaustion } from "./accept_errors.ts";
 import { drainAcceptQueue } from "./accept_drain.ts";
 import { withDeadline } from "./connect_error.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "../net/connect.ts";
-import { peerNameOf } from "./peer_name.ts";
+import { recordedPeer } from "./peer_name.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
 type Warn = (warning: ListenerWarning) => void;
@@ -62,7 +62,10 @@ class NodeConn implements Conn {
   }
 
   #readPeer(): void {
-    const peer = peerOf(this.#socket);
+    // A peer that reset before getpeername(2): only Bun's node:net has an fd to ask SO_PEERNAME.
+    const socket = this.#socket;
+    const fd = (socket as Socket & { _handle?: { fd?: number } })._handle?.fd;
+    const peer = recordedPeer(socket.remoteAddress, socket.remotePort, fd);
     this.#remoteAddress = peer.address;
     this.#remotePort = peer.port;
   }
@@ -157,21 +160,6 @@ class NodeConn implements Conn {
   resume(): void {
     this.#socket.resume();
   }
-}
-
-/** The peer of `socket`, or nulls when the runtime cannot tell (a peer that reset at once). */
-function peerOf(socket: Socket): { address: string | null; port: number | null } {
-  // Both or neither: a source is never recorded without its port (Bun's
-  // node:net may read them with separate getpeername(2) calls).
-  const remote = socket.remoteAddress;
-  const remotePort = socket.remotePort;
-  if (remote !== undefined && remotePort) {
-    return { address: normalizeAddress(remote), port: remotePort };
-  }
-  // The peer reset before getpeername(2): only Bun can still ask the kernel.
-  const fd = (socket as Socket & { _handle?: { fd?: number } })._handle?.fd;
-  const peer = fd === undefined ? undefined : peerNameOf(fd);
-  return { address: peer?.address ?? null, port: peer?.port ?? null };
 }
 
 class NodeTcpListener implements TcpListener {

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { formatIp } from "../net/ip.ts";
+import { formatIp, normalizeAddress } from "../net/ip.ts";
 import { bunLibc } from "./bun_libc.ts";
 
 /** A peer's address and port. */
@@ -60,4 +60,36 @@ export function peerNameOf(fd: number): PeerName | undefined {
     if (size === SOCKADDR_IN6) return { address: formatIp(buf.subarray(8, 24)), port };
   }
   return undefined;
+}
+
+/** What an adapter records of an accepted socket's peer: both fields, or neither (nulls). */
+export interface RecordedPeer {
+  /** Peer address, or null when nothing could tell it. */
+  readonly address: string | null;
+  /** Peer port, or null with the address. */
+  readonly port: number | null;
+}
+
+/**
+ * The peer as the runtime reported it (`address`, `port`, from its
+ * getpeername(2) calls), or else as `SO_PEERNAME` on `fd` still knows it;
+ * both or neither: a source is never recorded without its port (Bun reads
+ * address and port with separate calls, so a peer that resets between them
+ * leaves one of the two).
+ *
+ * @example
+ * ```ts
+ * import { recordedPeer } from "./peer_name.ts";
+ * console.log(recordedPeer("::ffff:127.0.0.1", 40000, undefined)); // { address: "127.0.0.1", port: 40000 }
+ * console.log(recordedPeer(undefined, undefined, undefined)); // { address: null, port: null }
+ * ```
+ */
+export function recordedPeer(
+  address: string | undefined,
+  port: number | undefined,
+  fd: number | undefined,
+): RecordedPeer {
+  if (address !== undefined && port) return { address: normalizeAddress(address), port };
+  const peer = fd === undefined ? undefined : peerNameOf(fd);
+  return { address: peer?.address ?? null, port: peer?.port ?? null };
 }
