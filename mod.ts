@@ -217,6 +217,6 @@ export { hex } from "./src/format/hex.ts";
 export { escapeText, escapeTextLines } from "./src/format/safe_text.ts";
 export { formatDuration, parseDuration } from "./src/format/duration.ts";
 export { formatBytes } from "./src/format/size.ts";
-export { isoTimestamp } from "./src/format/timestamp.ts";
+export { isoTimestamp, parseIsoTimestamp } from "./src/format/timestamp.ts";
 export { parseEscapes } from "./src/format/escapes.ts";
 export { VERSION } from "./src/version.ts";

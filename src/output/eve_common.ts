@@ -9,10 +9,14 @@
 import type { ServiceName } from "../detect/app_info.ts";
 import { parseIpInto } from "../net/ip.ts";
 import { sha1 } from "../format/sha1.ts";
-import { isoTimestamp } from "../format/timestamp.ts";
+import { isoTimestamp, parseIsoTimestamp } from "../format/timestamp.ts";
 
 const SCRATCH = new Uint8Array(16);
 const DIGEST = new Uint8Array(20);
+const UID_SCRATCH = new Uint8Array(64);
+/** The last address asked about and its answer: a listener's address repeats in every record. */
+let lastAddress = "";
+let lastVersion: 0 | 4 | 6 = 0;
 const ENCODER = new TextEncoder();
 /** 2^32, to assemble the 51-bit flow id from two 32-bit halves. */
 const HIGH = 0x1_0000_0000;
@@ -33,7 +37,7 @@ const HIGH = 0x1_0000_0000;
  * @throws {TypeError} When `iso` is not a time.
  */
 export function eveTime(iso: string, field: string): [string, number] {
-  const ms = Date.parse(iso);
+  const ms = parseIsoTimestamp(iso);
   if (Number.isNaN(ms)) throw new TypeError(`Invalid ${field} "${iso}": expected an ISO-8601 time`);
   return [isoTimestamp(ms).slice(0, 23) + "000+0000", ms];
 }
@@ -55,10 +59,22 @@ export function eveTime(iso: string, field: string): [string, number] {
  * @returns An integer below 2^51.
  */
 export function eveFlowId(uid: string): number {
-  const d = sha1(ENCODER.encode(uid), DIGEST);
+  const d = sha1(uidBytes(uid), DIGEST);
   const high = ((d[0] << 16) | (d[1] << 8) | d[2]) & 0x7ffff;
   const low = ((d[3] << 24) | (d[4] << 16) | (d[5] << 8) | d[6]) >>> 0;
   return high * HIGH + low;
+}
+
+/** A uid's UTF-8 bytes; uids are ASCII, copied into a scratch buffer without an allocation. */
+function uidBytes(uid: string): Uint8Array {
+  const n = uid.length;
+  if (n > UID_SCRATCH.length) return ENCODER.encode(uid);
+  for (let i = 0; i < n; i++) {
+    const c = uid.charCodeAt(i);
+    if (c > 0x7f) return ENCODER.encode(uid);
+    UID_SCRATCH[i] = c;
+  }
+  return UID_SCRATCH.subarray(0, n);
 }
 
 /**
@@ -75,9 +91,12 @@ export function eveFlowId(uid: string): number {
  * @returns 4, 6 or 0.
  */
 export function eveIpVersion(address: string): 0 | 4 | 6 {
+  if (address === lastAddress) return lastVersion;
   const family = parseIpInto(address, SCRATCH);
-  if (family === 0) return 0;
-  return family === 4 || isV4Mapped(SCRATCH) ? 4 : 6;
+  const version = family === 0 ? 0 : family === 4 || isV4Mapped(SCRATCH) ? 4 : 6;
+  lastAddress = address;
+  lastVersion = version;
+  return version;
 }
 
 function isV4Mapped(b: Uint8Array): boolean {

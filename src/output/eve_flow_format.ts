@@ -12,30 +12,17 @@
 
 import type { ConnAppEvent, ConnCloseEvent, MonitorEvent } from "../monitor/events.ts";
 import type { RecordFormat } from "./record_format.ts";
-import { zeekHistory } from "./zeek_conn_format.ts";
 import { eveAppProto, eveFlowId, eveIpVersion, eveTime } from "./eve_common.ts";
+import {
+  eveFlowAge,
+  eveFlowLineBound,
+  eveFlowReason,
+  eveFlowState,
+  eveTcpFlags,
+  eveTcpState,
+  writeEveFlowLine,
+} from "./eve_flow_line.ts";
 import { eveAlert, type FlowApps } from "./eve_alert.ts";
-
-const FIN = 0x01;
-const SYN = 0x02;
-const RST = 0x04;
-const ACK = 0x10;
-
-/** TCP flags each history letter stands for (PSH and the rest cannot be observed). */
-const LETTER_FLAGS: Readonly<Record<string, number>> = {
-  S: SYN,
-  s: SYN,
-  h: SYN | ACK,
-  H: SYN | ACK,
-  A: ACK,
-  a: ACK,
-  D: ACK,
-  d: ACK,
-  F: FIN | ACK,
-  f: FIN | ACK,
-  R: RST,
-  r: RST,
-};
 
 /**
  * Flows remembered at once for their alerts and fingerprints: entries go at
@@ -122,23 +109,35 @@ export class EveFlowFormat implements RecordFormat {
     }
   }
 
+  /** Room for {@linkcode encodeInto}'s record of `event`; 0 for the events it leaves to `encode`. */
+  bound(event: MonitorEvent): number {
+    return event.type === "conn.close" ? eveFlowLineBound(event) : 0;
+  }
+
+  /** A `conn.close`'s `flow` line as bytes into `buf` at `at`; -1 leaves the event to `encode`. */
+  encodeInto(buf: Uint8Array, at: number, event: MonitorEvent): number {
+    if (event.type !== "conn.close") return -1;
+    const end = writeEveFlowLine(buf, at, event, this.#alerted.has(event.uid));
+    if (end >= 0) {
+      this.#alerted.delete(event.uid);
+      this.#apps.delete(event.uid);
+    }
+    return end;
+  }
+
   /** Nothing. */
   footer(_nowMs: number): string {
     return "";
   }
 }
 
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const ACK = 0x10;
+
 function hex2(n: number): string {
   return (n < 16 ? "0" : "") + n.toString(16);
-}
-
-/** Suricata's TCP session state at the end, as far as a socket can tell. */
-function tcpState(ev: ConnCloseEvent): string {
-  if (ev.upstream_error === "refused") return "closed";
-  if (ev.upstream_error !== undefined) return "syn_sent";
-  if (ev.orig_end === "rst" || ev.resp_end === "rst") return "closed";
-  if (ev.orig_end === "fin") return ev.resp_end === "fin" ? "closed" : "close_wait";
-  return ev.resp_end === "fin" ? "fin_wait2" : "established";
 }
 
 function eveFlow(ev: ConnCloseEvent, alerted: boolean): Record<string, unknown> {
@@ -163,20 +162,13 @@ function eveFlow(ev: ConnCloseEvent, alerted: boolean): Record<string, unknown> 
   out.proto = udp ? "UDP" : "TCP";
   const appProto = eveAppProto(ev.service);
   if (appProto !== undefined) out.app_proto = appProto;
-  let state: string;
+  const tcpEnd = udp ? undefined : eveTcpState(ev);
+  const state = eveFlowState(ev, tcpEnd);
   let tcp: Record<string, unknown> | undefined;
-  if (udp) {
-    state = (ev.resp_pkts ?? ev.resp_bytes) > 0 ? "established" : "new";
-  } else {
-    const tcpEnd = tcpState(ev);
-    state = tcpEnd === "closed" ? "closed" : tcpEnd === "syn_sent" ? "new" : "established";
-    let ts = 0;
-    let tc = 0;
-    for (const letter of zeekHistory(ev)) {
-      const flags = LETTER_FLAGS[letter] ?? 0;
-      if (letter === letter.toUpperCase()) ts |= flags;
-      else tc |= flags;
-    }
+  if (tcpEnd !== undefined) {
+    const bits = eveTcpFlags(ev);
+    const ts = bits >> 8;
+    const tc = bits & 0xff;
     const all = ts | tc;
     tcp = { tcp_flags: hex2(all), tcp_flags_ts: hex2(ts), tcp_flags_tc: hex2(tc) };
     if (all & SYN) tcp.syn = true;
@@ -195,9 +187,9 @@ function eveFlow(ev: ConnCloseEvent, alerted: boolean): Record<string, unknown> 
   flow.bytes_toclient = ev.resp_bytes;
   flow.start = start;
   flow.end = timestamp;
-  flow.age = Math.floor(endMs / 1000) - Math.floor(startMs / 1000);
+  flow.age = eveFlowAge(startMs, endMs);
   flow.state = state;
-  flow.reason = ev.reason === "shutdown" ? "shutdown" : "timeout";
+  flow.reason = eveFlowReason(ev);
   flow.alerted = alerted;
   out.flow = flow;
   if (ev.community_id !== undefined) out.community_id = ev.community_id;

@@ -23,9 +23,13 @@ import type {
   MonitorEvent,
 } from "../monitor/events.ts";
 import { encodeBase64Into } from "../format/base64.ts";
-
-const encoder = new TextEncoder();
-const lit = (s: string): Uint8Array => encoder.encode(s);
+import {
+  lit,
+  putBytes as bytes,
+  putJsonNullable as nullable,
+  putJsonNumber as num,
+  putJsonString as str,
+} from "./line_bytes.ts";
 
 const TS = lit('{"ts":');
 const OPEN_TYPE = lit(',"type":"conn.open","uid":');
@@ -150,7 +154,7 @@ function flow(
   o = str(buf, bytes(buf, o, PROTO), e.proto);
   if (o < 0) return -1;
   o = bytes(buf, o, SRC);
-  o = e.src === null ? bytes(buf, o, NULL) : str(buf, o, e.src);
+  o = nullable(buf, o, e.src);
   if (o < 0) return -1;
   o = bytes(buf, o, SPORT);
   o = e.sport === null ? bytes(buf, o, NULL) : num(buf, o, e.sport);
@@ -219,50 +223,4 @@ function dataLine(buf: Uint8Array, at: number, e: ConnDataEvent): number {
   o = num(buf, bytes(buf, o, LEN), e.len);
   o = encodeBase64Into(e.data, buf, bytes(buf, o, DATA));
   return bytes(buf, o, DATA_END);
-}
-
-function bytes(buf: Uint8Array, o: number, b: Uint8Array): number {
-  const n = b.length;
-  for (let i = 0; i < n; i++) buf[o + i] = b[i];
-  return o + n;
-}
-
-/** A JSON string of printable ASCII without `"` or `\`; -1 for anything else. */
-function str(buf: Uint8Array, o: number, s: string): number {
-  buf[o++] = 34;
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 34 || c === 92) return -1;
-    buf[o + i] = c;
-  }
-  o += n;
-  buf[o] = 34;
-  return o + 1;
-}
-
-function nullable(buf: Uint8Array, o: number, s: string | null): number {
-  return s === null ? bytes(buf, o, NULL) : str(buf, o, s);
-}
-
-/** A number as JSON.stringify writes it (`null` for NaN and the infinities). */
-function num(buf: Uint8Array, o: number, v: number): number {
-  if (v >= 0 && v < 2147483648 && (v | 0) === v) {
-    if (v < 10) {
-      buf[o] = 48 + v;
-      return o + 1;
-    }
-    let digits = 1;
-    for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
-    let x = v;
-    for (let d = digits - 1; d >= 0; d--) {
-      buf[o + d] = 48 + (x % 10);
-      x = (x / 10) | 0;
-    }
-    return o + digits;
-  }
-  if (!Number.isFinite(v)) return bytes(buf, o, NULL);
-  const s = String(v); // at most 24 characters, all ASCII
-  for (let i = 0; i < s.length; i++) buf[o + i] = s.charCodeAt(i);
-  return o + s.length;
 }

@@ -21,6 +21,7 @@ import type {
 } from "../monitor/events.ts";
 import { parseIpInto } from "../net/ip.ts";
 import type { RecordFormat } from "./record_format.ts";
+import { parseIsoTimestamp } from "../format/timestamp.ts";
 
 /** Options of {@linkcode PcapFormat}. */
 export interface PcapFormatOptions {
@@ -172,31 +173,6 @@ function finishChecksum(sum: number): number {
   let s = sum;
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
   return ~s & 0xffff;
-}
-
-/** The second of the last `ts` parsed ("2026-11-26T10:00:00") and its epoch milliseconds. */
-let tsPrefix = "";
-let tsPrefixMs = 0;
-
-function digit(ts: string, at: number): number {
-  const d = ts.charCodeAt(at) - 0x30;
-  return d >= 0 && d <= 9 ? d : Number.NaN;
-}
-
-/** Epoch milliseconds of an event's `ts` (NaN if unparsable); Date.parse once per second. */
-function parseTs(ts: string): number {
-  // The monitor's form: "2026-11-26T10:00:00.123Z".
-  if (ts.length !== 24 || ts.charCodeAt(19) !== 0x2e || ts.charCodeAt(23) !== 0x5a) {
-    return Date.parse(ts);
-  }
-  const ms = digit(ts, 20) * 100 + digit(ts, 21) * 10 + digit(ts, 22);
-  if (tsPrefix === "" || !ts.startsWith(tsPrefix)) {
-    const t = Date.parse(ts.slice(0, 19) + "Z");
-    if (Number.isNaN(t)) return t;
-    tsPrefix = ts.slice(0, 19);
-    tsPrefixMs = t;
-  }
-  return tsPrefixMs + ms;
 }
 
 /**
@@ -503,7 +479,7 @@ export class PcapFormat implements RecordFormat {
     const ipHeader = addrLen === 4 ? IPV4_HEADER : IPV6_HEADER;
     const full = ETH_HEADER + ipHeader + UDP_HEADER + Math.max(ev.len, captured);
     const incl = ETH_HEADER + ipHeader + UDP_HEADER + captured;
-    const ms = parseTs(ev.ts);
+    const ms = parseIsoTimestamp(ev.ts);
     const at = this.#record(Number.isNaN(ms) ? 0 : ms, incl, full);
     if (at < 0) return;
     const buf = this.#buf;
@@ -530,7 +506,7 @@ export class PcapFormat implements RecordFormat {
 
   /** The time of a connection's next packet: the event's, never before the previous packet's. */
   #time(c: TcpState, ts: string): number {
-    const ms = parseTs(ts);
+    const ms = parseIsoTimestamp(ts);
     if (!(ms >= c.lastMs)) {
       return c.lastMs === Number.NEGATIVE_INFINITY ? (Number.isNaN(ms) ? 0 : ms) : c.lastMs;
     }

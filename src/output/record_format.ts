@@ -44,6 +44,19 @@ export interface RecordFormat {
   header(nowMs: number, existingBytes: number): string | Uint8Array;
   /** The records for one event, or `undefined` for events the format ignores. */
   encode(event: MonitorEvent): string | Uint8Array | undefined;
+  /**
+   * Optional fast path for the records made at every connection: an upper
+   * bound of the bytes {@linkcode RecordFormat.encodeInto} writes for
+   * `event`, or 0 to leave `event` to `encode`.
+   */
+  bound?(event: MonitorEvent): number;
+  /**
+   * Optional fast path: writes `event`'s records as bytes into `buf` at `at`
+   * (with `bound(event)` bytes of room) and returns where they end, or -1 to
+   * leave `event` to `encode` (nothing it wrote is kept). It must write what
+   * `encode` would have returned.
+   */
+  encodeInto?(buf: Uint8Array, at: number, event: MonitorEvent): number;
   /** What ends a file on a clean close (Zeek's `#close` line); may be empty. */
   footer(nowMs: number): string | Uint8Array;
 }

@@ -97,6 +97,9 @@ export class RecordWriter {
   #formatErrors = 0;
   #onFormatError: RecordWriterOptions["onFormatError"];
 
+  #encodeInto = (buf: Uint8Array, at: number, event: MonitorEvent): number =>
+    this.#format.encodeInto!(buf, at, event);
+
   /** Creates a writer of `format` that owns `sink`. */
   constructor(sink: Sink, format: RecordFormat, options: RecordWriterOptions = {}) {
     this.#format = format;
@@ -164,9 +167,13 @@ export class RecordWriter {
   readonly handle = (event: MonitorEvent): void => {
     if (!this.#format.wantsData && isDroppable(event)) return;
     if (!admitEvent(this.#out, event, this.#maxPendingBytes)) return;
+    const format = this.#format;
     let record: string | Uint8Array | undefined;
     try {
-      record = this.#format.encode(event);
+      // The format's own bytes straight into the queue where it can; else its string.
+      const bound = format.bound?.(event) ?? 0;
+      if (bound > 0 && this.#out.pushInPlace(bound, this.#encodeInto, event) !== "declined") return;
+      record = format.encode(event);
     } catch (err) {
       this.#formatErrors++;
       this.#onFormatError?.(err instanceof Error ? err : new Error(String(err)), event);

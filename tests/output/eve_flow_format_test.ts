@@ -22,6 +22,8 @@ import {
   type Sink,
 } from "sockscope";
 import { repoRoot } from "../_helpers/repo.ts";
+import { eveTcpFlags } from "../../src/output/eve_flow_line.ts";
+import { zeekHistory } from "../../src/output/zeek_conn_format.ts";
 import { closeEvent } from "../_helpers/events.ts";
 import {
   banEvent,
@@ -164,6 +166,92 @@ test("every generated record validates against Suricata's EVE schema", () => {
     const flow = assertValid(line);
     assert.equal(flow.event_type, "flow");
   }
+});
+
+/** What the writer queues for `ev`: the format's bytes in place, or its string where it declines. */
+function writtenLine(format: EveFlowFormat, ev: MonitorEvent): string | undefined {
+  const buf = new Uint8Array(format.bound(ev) || 1);
+  const end = format.bound(ev) > 0 ? format.encodeInto(buf, 0, ev) : -1;
+  return end < 0 ? format.encode(ev) : new TextDecoder().decode(buf.subarray(0, end));
+}
+
+test("the in-place flow line is the string path's text, byte for byte; alerted flows included", () => {
+  const events = generated();
+  const byString = new EveFlowFormat();
+  const inPlace = new EveFlowFormat();
+  let alerted = 0;
+  for (const [i, ev] of events.entries()) {
+    // Every third flow alerted first: its record says so, in both paths.
+    if (i % 3 === 0) {
+      const alert = ruleAlert({ uid: ev.uid });
+      byString.encode(alert);
+      inPlace.encode(alert);
+    }
+    const buf = new Uint8Array(inPlace.bound(ev));
+    const end = inPlace.encodeInto(buf, 0, ev);
+    assert.ok(end > 0, `${ev.uid} written in place`);
+    const line = new TextDecoder().decode(buf.subarray(0, end));
+    assert.equal(line, byString.encode(ev), ev.uid);
+    if (assertValid(line).flow && JSON.parse(line).flow.alerted) alerted++;
+  }
+  assert.equal(alerted, Math.ceil(events.length / 3));
+});
+
+test("tcp flags are those of the Zeek history's letters, for every generated flow", () => {
+  const letterFlags: Record<string, number> = {
+    S: 0x02,
+    s: 0x02,
+    h: 0x12,
+    H: 0x12,
+    A: 0x10,
+    a: 0x10,
+    D: 0x10,
+    d: 0x10,
+    F: 0x11,
+    f: 0x11,
+    R: 0x04,
+    r: 0x04,
+  };
+  const events = generated().filter((e) => e.proto === "tcp");
+  // Data each way (and none), in both orders.
+  for (const [orig_bytes, resp_bytes] of [[0, 0], [5, 0], [0, 5], [5, 5]]) {
+    events.push(
+      closeEvent({ orig_bytes, resp_bytes }),
+      closeEvent({ orig_bytes, resp_bytes, orig_first_ms: 9 }),
+    );
+  }
+  for (const ev of events) {
+    let ts = 0;
+    let tc = 0;
+    for (const letter of zeekHistory(ev)) {
+      if (letter === letter.toUpperCase()) ts |= letterFlags[letter];
+      else tc |= letterFlags[letter];
+    }
+    assert.equal(eveTcpFlags(ev), (ts << 8) | tc, `${zeekHistory(ev)} ${ev.uid}`);
+  }
+});
+
+test("the in-place flow line declines what needs escaping or a foreign time form; the string path writes it", () => {
+  const format = new EveFlowFormat();
+  const cases: Partial<ConnCloseEvent>[] = [
+    { src: 'fe80::1%"eth0"' },
+    { community_id: "1:\\x" },
+    { ts: "2026-11-26T10:00:02.250+00:00" },
+    { start: "2026-11-26T10:00:00Z" },
+    { dst: "caf\u00e9" },
+  ];
+  for (const extra of cases) {
+    const ev = closeEvent(extra);
+    assert.equal(
+      format.encodeInto(new Uint8Array(format.bound(ev)), 0, ev),
+      -1,
+      JSON.stringify(extra),
+    );
+    const line = writtenLine(format, ev)!;
+    assert.deepEqual(JSON.parse(line), JSON.parse(new EveFlowFormat().encode(ev)!));
+  }
+  // Events other than conn.close are the string path's (or nothing).
+  assert.equal(format.bound(ruleAlert()), 0);
 });
 
 test("the validator is real: records that break the schema are rejected", () => {
@@ -324,7 +412,8 @@ test("from a live monitor, through the writer: valid flow lines, none for other 
   const log = new RecordWriter(sink, eve);
   monitor.subscribe(log.handle, { data: log.wantsData });
   let closes = 0;
-  monitor.subscribe((e) => e.type === "conn.close" && closes++);
+  const closed: MonitorEvent[] = [];
+  monitor.subscribe((e) => e.type === "conn.close" && closed.push(e) && closes++);
   try {
     const port = monitor.addresses.find((a) => a.proto === "tcp")!.port;
     for (let i = 0; i < 3; i++) {
@@ -347,6 +436,11 @@ test("from a live monitor, through the writer: valid flow lines, none for other 
     assert.equal(f.src_ip, "127.0.0.1");
     assert.equal(f.flow.bytes_toserver, 5);
     assert.match(f.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$/);
+  }
+  // The monitor's records take the in-place path (none left to the string path).
+  const format = new EveFlowFormat();
+  for (const ev of closed) {
+    assert.ok(format.encodeInto(new Uint8Array(format.bound(ev)), 0, ev) > 0);
   }
 });
 
