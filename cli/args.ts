@@ -408,22 +408,24 @@ function positiveDuration(text: string, flag: string): number {
   return ms;
 }
 
-/** `tap [HOST:]PORT UPSTREAM:PORT` and every `--map [HOST:]PORT=UPSTREAM:PORT`. */
+/**
+ * `tap [udp:][HOST:]PORT UPSTREAM:PORT` and every
+ * `--map [udp:][HOST:]PORT=UPSTREAM:PORT` (`tcp:` is the default).
+ */
 function tapMappings(positionals: readonly string[], maps: readonly string[]): TapMapping[] {
   const pairs: [string, string, string][] = [];
   if (positionals.length === 1 || positionals.length > 2) {
     throw new UsageError(
-      `tap: expected [HOST:]PORT UPSTREAM_HOST:PORT (or --map), got ${positionals.length} argument(s)`,
+      `tap: expected [udp:][HOST:]PORT UPSTREAM_HOST:PORT (or --map), got ${positionals.length} argument(s)`,
     );
   }
   if (positionals.length === 2) pairs.push([positionals[0], positionals[1], "tap"]);
   for (const map of maps) {
     const eq = map.indexOf("=");
     if (eq === -1) {
-      throw new UsageError(`--map: invalid mapping "${map}": expected [HOST:]PORT=HOST:PORT`);
-    }
-    if (map.startsWith("udp:")) {
-      throw new UsageError(`--map: invalid mapping "${map}": UDP taps are not supported yet`);
+      throw new UsageError(
+        `--map: invalid mapping "${map}": expected [udp:][HOST:]PORT=HOST:PORT`,
+      );
     }
     pairs.push([map.slice(0, eq), map.slice(eq + 1), "--map"]);
   }
@@ -431,9 +433,12 @@ function tapMappings(positionals: readonly string[], maps: readonly string[]): T
     throw new UsageError(`tap: nothing to relay: expected [HOST:]PORT UPSTREAM_HOST:PORT or --map`);
   }
   return pairs.map(([local, upstream, flag]) => {
-    const l = check(() => parseHostPort(local, flag, { allowZero: true }));
+    const proto = /^udp:/i.test(local) ? "udp" : "tcp";
+    const bare = /^(udp|tcp):/i.test(local) ? local.slice(4) : local;
+    const l = check(() => parseHostPort(bare, flag, { allowZero: true }));
     const u = check(() => parseHostPort(upstream, flag, { requireHost: true }));
     return {
+      ...(proto === "udp" ? { proto } : {}),
       ...(l.host === undefined ? {} : { host: l.host }),
       port: l.port,
       upstreamHost: u.host!,

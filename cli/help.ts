@@ -9,8 +9,8 @@ export const HELP: string = `sockscope - socket-level network monitor
 
 Usage:
   sockscope [listen] [options]      listen on TCP/UDP ports and record every connection
-  sockscope tap [HOST:]PORT UPSTREAM_HOST:PORT [options]
-  sockscope tap --map [HOST:]PORT=HOST:PORT [--map ...] [options]
+  sockscope tap [udp:][HOST:]PORT UPSTREAM_HOST:PORT [options]
+  sockscope tap --map [udp:][HOST:]PORT=HOST:PORT [--map ...] [options]
                                     relay to real services and record the traffic passing through
   sockscope check --rules FILE [--rules FILE ...] [--var NAME=VALUE ...]
                                     load Suricata rules and report what loads and what is skipped
@@ -30,7 +30,8 @@ Options for listen:
 
 Options for tap (with --host, --max-conns, --idle-timeout, --capture-bytes, --print, --log
 and the outputs below; not --port, --udp or --banner):
-      --map [HOST:]PORT=HOST:PORT  relay local PORT to the service at HOST:PORT (repeatable)
+      --map [HOST:]PORT=HOST:PORT  relay local PORT to the service at HOST:PORT (repeatable);
+                                   udp:[HOST:]PORT=HOST:PORT relays UDP, flow by flow
       --connect-timeout DUR        give up on an upstream that does not answer (default 5s)
 
 Standard outputs (listen and tap; any combination):

@@ -26,7 +26,9 @@ import type { MonitorStats } from "./stats.ts";
 import { type SessionHost, TcpSession, type UpstreamTarget } from "./tcp_session.ts";
 import type { TcpConnectOptions } from "../net/connect.ts";
 import { TopCounter } from "./top_counter.ts";
-import { type UdpFlow, UdpFlows } from "./udp_flows.ts";
+import { udpCommunityId, type UdpFlow, UdpFlows } from "./udp_flows.ts";
+import { newUid } from "./uid.ts";
+import { UdpRelays, type UdpTarget } from "./udp_relay.ts";
 import { Inspection } from "./inspection.ts";
 import type { AppInfo } from "../detect/app_info.ts";
 import { fingerprint } from "../detect/fingerprint/fingerprint.ts";
@@ -139,6 +141,10 @@ class MonitorImpl implements Monitor, SessionHost {
   #ports = new TopCounter<string>(1024);
   #portKeys = new Map<number, string>();
   #udpFlows: UdpFlows;
+  /** UDP taps: each flow's socket towards its service (made with the first UDP tap). */
+  #udpRelays: UdpRelays | undefined;
+  /** UDP taps: the listener each tapped flow's answers go back through, by local port. */
+  #udpTapListeners = new Map<number, UdpListener>();
   #udpSweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ResolvedListenOptions, adapter: RuntimeAdapter) {
@@ -146,6 +152,7 @@ class MonitorImpl implements Monitor, SessionHost {
     this.#adapter = adapter;
     this.#udpFlows = new UdpFlows({
       emitFlow: (ev) => {
+        if (ev.type === "conn.close") this.#udpRelays?.end(ev.uid);
         this.hub.emit(ev);
         this.#udpFlowEvent(ev);
       },
@@ -171,6 +178,13 @@ class MonitorImpl implements Monitor, SessionHost {
         this.#up("tcp", l.localAddress, l.localPort);
       }
       for (const tap of this.#options.taps) {
+        if (tap.proto === "udp") {
+          await this.#listenUdpTap(tap.host ?? host, tap.port, {
+            host: tap.upstreamHost,
+            port: tap.upstreamPort,
+          }, onWarning);
+          continue;
+        }
         const target: UpstreamTarget = {
           host: tap.upstreamHost,
           port: tap.upstreamPort,
@@ -209,6 +223,39 @@ class MonitorImpl implements Monitor, SessionHost {
     if (this.#detector !== undefined || this.#bans !== undefined) {
       this.#detectSweeper = setInterval(() => this.#detectSweep(Date.now()), DETECT_SWEEP_MS);
     }
+  }
+
+  /** A UDP tap: datagrams to `port` are relayed to `target`, flow by flow. */
+  async #listenUdpTap(
+    hostname: string,
+    port: number,
+    target: UdpTarget,
+    onWarning: (w: { kind: WarningKind; error: Error }) => void,
+  ): Promise<void> {
+    this.#udpRelays ??= new UdpRelays({
+      listenUdp: (options, onDatagram) =>
+        this.#adapter.listenUdp({ ...options, onWarning }, onDatagram),
+      answered: (flow, data) => this.#answered(flow, data),
+      warn: (kind, err) => this.warn(kind, err),
+    }, this.#options.maxConns);
+    let local = { host: hostname, port };
+    const u = await this.#adapter.listenUdp(
+      { hostname, port, onWarning },
+      (data, addr, rport) => this.#datagram(local.host, local.port, data, addr, rport, target),
+    );
+    local = { host: u.localAddress, port: u.localPort };
+    this.#udp.push(u);
+    this.#udpTapListeners.set(u.localPort, u);
+    this.#up("udp", u.localAddress, u.localPort, { ...target, timeoutMs: 0 });
+  }
+
+  /** The service answered a tapped UDP flow: recorded as `resp`, and sent on to the client. */
+  #answered(flow: UdpFlow, data: Uint8Array): void {
+    this.#udpFlows.answered(flow, data.byteLength);
+    const listener = this.#udpTapListeners.get(flow.dport);
+    // UDP is best effort: a datagram the kernel refuses is lost, as on the wire.
+    listener?.send(data, flow.src, flow.sport).catch(() => {});
+    this.#emitDatagram(flow, "resp", data);
   }
 
   #up(proto: "tcp" | "udp", host: string, port: number, target?: UpstreamTarget): void {
@@ -488,26 +535,57 @@ class MonitorImpl implements Monitor, SessionHost {
     if (this.#sessions.size === 0) this.#allClosed?.();
   }
 
-  #datagram(host: string, port: number, data: Uint8Array, addr: string, rport: number): void {
+  #datagram(
+    host: string,
+    port: number,
+    data: Uint8Array,
+    addr: string,
+    rport: number,
+    target?: UdpTarget,
+  ): void {
     this.#datagrams++;
     this.#datagramBytes += data.byteLength;
     this.#sources.add(addr);
     this.#ports.add(`udp/${port}`);
+    const relays = this.#udpRelays;
+    if (target !== undefined && relays!.full && !this.#udpFlows.has(addr, rport, host, port)) {
+      // A new tapped flow past the connection limit: refused and recorded, as a TCP one is.
+      this.#connsDropped++;
+      this.hub.emit({
+        ts: isoTimestamp(Date.now()),
+        type: "conn.drop",
+        uid: newUid(),
+        community_id: udpCommunityId(addr, rport, host, port),
+        proto: "udp",
+        src: addr,
+        sport: rport,
+        dst: host,
+        dport: port,
+        reason: "max-conns",
+        limit: this.#options.maxConns,
+      });
+      return;
+    }
     const flow = this.#udpFlows.received(addr, rport, host, port, data.byteLength);
     this.#inspectDatagram(flow, data);
+    if (target !== undefined) relays!.forward(flow, target, data);
+    this.#emitDatagram(flow, "orig", data);
+  }
+
+  #emitDatagram(flow: UdpFlow, dir: Direction, data: Uint8Array): void {
     if (!this.hub.active) return;
     const take = Math.min(data.byteLength, this.captureBytes);
     const ev: UdpDatagramEvent = {
       ts: isoTimestamp(flow.lastMs),
       type: "udp.datagram",
       uid: flow.uid,
-      dir: "orig",
+      dir,
       community_id: flow.communityId,
       proto: "udp",
-      src: addr,
-      sport: rport,
-      dst: host,
-      dport: port,
+      src: flow.src,
+      sport: flow.sport,
+      dst: flow.dst,
+      dport: flow.dport,
       len: data.byteLength,
       data: this.hub.wantsData ? data.slice(0, take) : new Uint8Array(0),
     };
@@ -657,6 +735,7 @@ class MonitorImpl implements Monitor, SessionHost {
     if (this.#udpSweeper !== undefined) clearInterval(this.#udpSweeper);
     if (this.#detectSweeper !== undefined) clearInterval(this.#detectSweeper);
     this.#udpFlows.closeAll();
+    this.#udpRelays?.closeAll();
     if (this.#sessions.size > 0) {
       const all = new Promise<void>((resolve) => (this.#allClosed = resolve));
       for (const s of [...this.#sessions]) s.closeFor("shutdown");

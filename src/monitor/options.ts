@@ -24,15 +24,21 @@ export const DEFAULT_MAX_CONNS = 10_000;
 
 /**
  * One tap: connections accepted on `port` (bound on `host`, default the
- * monitor's host) are relayed to `upstreamHost`:`upstreamPort`.
+ * monitor's host) are relayed to `upstreamHost`:`upstreamPort`. With
+ * `proto: "udp"`, datagrams to `port` are relayed instead, each flow
+ * (client address and port) through a socket of its own, and the service's
+ * answers go back to that client.
  *
  * @example
  * ```ts
  * import type { TapMapping } from "@sockscope/sockscope";
  * const redis: TapMapping = { port: 16379, upstreamHost: "127.0.0.1", upstreamPort: 6379 };
+ * const dns: TapMapping = { proto: "udp", port: 5353, upstreamHost: "127.0.0.1", upstreamPort: 53 };
  * ```
  */
 export interface TapMapping {
+  /** `tcp` (default) or `udp`. */
+  readonly proto?: "tcp" | "udp";
   /** Address to bind; default the monitor's `host`. */
   readonly host?: string;
   /** Local port to accept on (0 for an ephemeral one). */
@@ -185,6 +191,11 @@ function tapMappings(value: readonly TapMapping[] | undefined): TapMapping[] {
     }
     if (m.host !== undefined && (typeof m.host !== "string" || m.host.length === 0)) {
       throw new TypeError(`Invalid ${where}.host: expected an address such as 127.0.0.1`);
+    }
+    if (m.proto !== undefined && m.proto !== "tcp" && m.proto !== "udp") {
+      throw new TypeError(
+        `Invalid ${where}.proto ${JSON.stringify(m.proto)}: expected "tcp" or "udp"`,
+      );
     }
     return { ...m };
   });

@@ -11,7 +11,7 @@ import type { ServiceName } from "../detect/app_info.ts";
 
 import { communityId } from "../format/community_id.ts";
 import { isoTimestamp } from "../format/timestamp.ts";
-import type { ConnCloseEvent, ConnOpenEvent } from "./events.ts";
+import type { ConnCloseEvent, ConnOpenEvent, UpstreamError } from "./events.ts";
 import { newUid } from "./uid.ts";
 
 const UDP = 17;
@@ -23,6 +23,25 @@ export const DEFAULT_UDP_TIMEOUT_MS = 60_000;
  * without bound.
  */
 export const MAX_UDP_FLOWS = 65_536;
+
+/**
+ * Community ID v1 of a UDP 5-tuple; undefined when an address cannot be
+ * hashed (a record without an ID beats no record).
+ */
+export function udpCommunityId(
+  src: string,
+  sport: number,
+  dst: string,
+  dport: number,
+  onError?: (err: unknown) => void,
+): string | undefined {
+  try {
+    return communityId({ proto: UDP, srcAddr: src, dstAddr: dst, srcPort: sport, dstPort: dport });
+  } catch (err) {
+    onError?.(err);
+    return undefined;
+  }
+}
 
 /** One UDP flow (a 5-tuple seen recently). */
 export interface UdpFlow {
@@ -44,6 +63,20 @@ export interface UdpFlow {
   service?: ServiceName;
   /** The payload rules' per-flow state (flowbits). */
   ruleFlow?: unknown;
+  /** Tap mode: where the flow is relayed to, as its `conn.close` tells it. */
+  upstream?: UdpFlowUpstream;
+}
+
+/** A tapped UDP flow's upstream side. */
+export interface UdpFlowUpstream {
+  /** The service's host. */
+  readonly addr: string;
+  /** The service's port. */
+  readonly port: number;
+  /** The local port of the flow's own socket towards the service, once bound. */
+  sport?: number;
+  /** Why the flow could not be relayed (its socket could not be opened). */
+  error?: UpstreamError;
 }
 
 /** Where the table's events and faults go. */
@@ -93,6 +126,23 @@ export class UdpFlows {
     return flow;
   }
 
+  /** Whether `src:sport` to `dst:dport` is a flow open now. */
+  has(src: string, sport: number, dst: string, dport: number): boolean {
+    return this.#flows.has(`${src}|${sport}|${dst}|${dport}`);
+  }
+
+  /** Counts one datagram of the responder's (tap mode: the upstream's answer); it keeps the flow alive. */
+  answered(flow: UdpFlow, len: number): void {
+    const key = `${flow.src}|${flow.sport}|${flow.dst}|${flow.dport}`;
+    // Only a live flow: an answer after the flow ended starts nothing.
+    if (this.#flows.get(key) !== flow) return;
+    this.#flows.delete(key);
+    this.#flows.set(key, flow);
+    flow.lastMs = Date.now();
+    flow.respBytes += len;
+    flow.respPkts++;
+  }
+
   /** Ends the flows quiet for the timeout. */
   sweep(now: number = Date.now()): void {
     for (const flow of this.#flows.values()) {
@@ -108,12 +158,13 @@ export class UdpFlows {
   }
 
   #open(src: string, sport: number, dst: string, dport: number, now: number): UdpFlow {
-    let id: string | undefined;
-    try {
-      id = communityId({ proto: UDP, srcAddr: src, dstAddr: dst, srcPort: sport, dstPort: dport });
-    } catch (err) {
-      this.#host.warn("handler-error", err); // a record without an ID beats no record
-    }
+    const id = udpCommunityId(
+      src,
+      sport,
+      dst,
+      dport,
+      (err) => this.#host.warn("handler-error", err),
+    );
     const flow: UdpFlow = {
       uid: newUid(),
       communityId: id,
@@ -146,6 +197,7 @@ export class UdpFlows {
     this.#flows.delete(`${flow.src}|${flow.sport}|${flow.dst}|${flow.dport}`);
     // The flow ended when it went quiet, not when the sweep noticed.
     const end = reason === "idle-timeout" ? flow.lastMs : now;
+    const up = flow.upstream;
     this.#host.emitFlow({
       ts: isoTimestamp(end),
       type: "conn.close",
@@ -167,6 +219,12 @@ export class UdpFlows {
       orig_pkts: flow.origPkts,
       resp_pkts: flow.respPkts,
       ...(flow.service === undefined ? {} : { service: flow.service }),
+      ...(up === undefined ? {} : {
+        upstream_addr: up.addr,
+        upstream_port: up.port,
+        ...(up.sport === undefined ? {} : { upstream_sport: up.sport }),
+        ...(up.error === undefined ? {} : { upstream_error: up.error }),
+      }),
     });
   }
 }

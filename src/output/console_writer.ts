@@ -197,9 +197,12 @@ export class ConsoleWriter {
         return head + this.#body(ev.data, ev.offset);
       }
       case "udp.datagram": {
+        // The flow's orientation either way, as TCP data lines: "out" is the answer (UDP taps).
         const head = `${time(ev.ts)} ${this.#paint(PAINT.cyan, "udp  ")}  ${
           formatHostPort(ev.src, ev.sport)
-        } -> ${formatHostPort(ev.dst, ev.dport)}  ${formatBytes(ev.len)}\n`;
+        } -> ${formatHostPort(ev.dst, ev.dport)}  ${ev.dir === "orig" ? "in" : "out"} ${
+          formatBytes(ev.len)
+        }\n`;
         if (this.#print === "none") return head;
         if (this.#tooFar()) return "";
         return head + this.#body(ev.data, 0);

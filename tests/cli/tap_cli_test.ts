@@ -151,14 +151,92 @@ test("tap: an upstream that refuses is recorded as refused and the tap keeps ser
   }
 });
 
+const haveSocat = spawnSync("sh", ["-c", "command -v socat"]).status === 0;
+
+test(
+  "a UDP tap (--map udp:) in front of a real UDP service: answers come back, every flow recorded in every format",
+  {
+    skip: haveSocat ? false : "socat not installed (apt-get install socat)",
+  },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sockscope-udptap-"));
+    const servicePort = await closedPort();
+    // Debian's socat as the service: every datagram answered upper-cased, from the service's port.
+    const service = spawn("socat", [
+      `UDP4-RECVFROM:${servicePort},fork,bind=127.0.0.1`,
+      "EXEC:tr a-z A-Z",
+    ], { stdio: "ignore" });
+    const log = join(dir, "tap.ndjson");
+    const zeek = join(dir, "conn.log");
+    let cli: ReturnType<typeof startCli> | undefined;
+    try {
+      cli = startCli([
+        "tap",
+        "--map",
+        `udp:0=127.0.0.1:${servicePort}`,
+        "--udp-timeout",
+        "30s",
+        "--print",
+        "none",
+        "--log",
+        log,
+        "--zeek",
+        zeek,
+      ]);
+      const m = await cli.waitFor(
+        /listening on udp 127\.0\.0\.1:(\d+), relaying to 127\.0\.0\.1:(\d+)/,
+        "listening",
+      );
+      const tapPort = Number(m[1]);
+      // Two clients (socat too), each its own flow.
+      for (const text of ["first question\n", "second question\n"]) {
+        const r = spawnSync("socat", ["-t", "1", "-", `UDP4:127.0.0.1:${tapPort}`], {
+          input: text,
+          encoding: "utf8",
+          timeout: 10_000,
+        });
+        assert.equal(r.stdout, text.toUpperCase(), r.stderr);
+      }
+      cli.signal("SIGTERM");
+      assert.equal((await within(cli.exited, 20_000, "exit")).code, 0);
+      const events = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const closes = events.filter((e) => e.type === "conn.close");
+      assert.equal(closes.length, 2);
+      for (const c of closes) {
+        assert.equal(c.proto, "udp");
+        assert.equal(c.upstream_port, servicePort);
+        assert.deepEqual([c.orig_pkts, c.resp_pkts], [1, 1]);
+        assert.equal(c.orig_bytes, c.resp_bytes);
+      }
+      const answers = events.filter((e) => e.type === "udp.datagram" && e.dir === "resp")
+        .map((e) => atob(e.data));
+      assert.deepEqual(answers, ["FIRST QUESTION\n", "SECOND QUESTION\n"]);
+      const rows = readFileSync(zeek, "utf8").split("\n").filter((l) =>
+        l !== "" && !l.startsWith("#")
+      );
+      assert.equal(rows.length, 2);
+      for (const row of rows) {
+        const f = row.split("\t");
+        assert.deepEqual([f[6], f[11], f[15]], ["udp", "SF", "Dd"], row);
+      }
+    } finally {
+      cli?.kill();
+      service.kill();
+      await once(service, "close").catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 test("tap: wrong mappings exit 2 with one line naming the flag", async () => {
   for (
     const [args, pattern] of [
-      [["tap", "6380"], /^sockscope: tap: expected \[HOST:\]PORT UPSTREAM_HOST:PORT/],
+      [["tap", "6380"], /^sockscope: tap: expected \[udp:\]\[HOST:\]PORT UPSTREAM_HOST:PORT/],
+      [["tap", "--map", "udp:x=h:53"], /^sockscope: --map: invalid address "x": expected/],
       [["tap", "6380", "6379"], /^sockscope: tap: invalid address "6379": expected HOST:PORT\n$/],
       [
         ["tap", "--map", "6380:x"],
-        /^sockscope: --map: invalid mapping "6380:x": expected \[HOST:\]PORT=HOST:PORT\n$/,
+        /^sockscope: --map: invalid mapping "6380:x": expected \[udp:\]\[HOST:\]PORT=HOST:PORT\n$/,
       ],
       [
         ["tap", "--map", "6380=h:99999"],
