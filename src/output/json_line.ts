@@ -2,7 +2,7 @@
  * NDJSON lines of the events every connection makes, written as bytes
  * straight into a writer's queue.
  *
- * `conn.open`, `conn.data` and `conn.close` are laid out field by field in
+ * `conn.open`, `conn.data`, `conn.close` and `udp.datagram` are laid out field by field in
  * {@linkcode eventToJson}'s order (a test holds them equal): constant parts
  * are copied from pre-encoded bytes, strings character by character with
  * the escape check in the same loop. A string that would need escaping (or a
@@ -21,6 +21,7 @@ import type {
   ConnDataEvent,
   ConnOpenEvent,
   MonitorEvent,
+  UdpDatagramEvent,
 } from "../monitor/events.ts";
 import { encodeBase64Into } from "../format/base64.ts";
 import {
@@ -35,6 +36,7 @@ const TS = lit('{"ts":');
 const OPEN_TYPE = lit(',"type":"conn.open","uid":');
 const CLOSE_TYPE = lit(',"type":"conn.close","uid":');
 const DATA_TYPE = lit(',"type":"conn.data","uid":');
+const DATAGRAM_TYPE = lit(',"type":"udp.datagram","uid":');
 const COMMUNITY_ID = lit(',"community_id":');
 const PROTO = lit(',"proto":');
 const SRC = lit(',"src":');
@@ -95,6 +97,10 @@ export function jsonLineBound(event: MonitorEvent): number {
     case "conn.data":
       return FIXED_BYTES + event.ts.length + event.uid.length + event.dir.length +
         4 * Math.ceil(event.data.byteLength / 3);
+    case "udp.datagram":
+      return FIXED_BYTES + event.ts.length + event.uid.length + event.dir.length +
+        (event.community_id?.length ?? 0) + event.src.length + event.dst.length +
+        4 * Math.ceil(event.data.byteLength / 3);
     default:
       return 0;
   }
@@ -126,6 +132,8 @@ export function writeJsonLine(buf: Uint8Array, at: number, event: MonitorEvent):
       return closeLine(buf, at, event);
     case "conn.data":
       return dataLine(buf, at, event);
+    case "udp.datagram":
+      return datagramLine(buf, at, event);
     default:
       return -1;
   }
@@ -220,6 +228,30 @@ function dataLine(buf: Uint8Array, at: number, e: ConnDataEvent): number {
   o = str(buf, bytes(buf, o, DIR), e.dir);
   if (o < 0) return -1;
   o = num(buf, bytes(buf, o, OFFSET), e.offset);
+  o = num(buf, bytes(buf, o, LEN), e.len);
+  o = encodeBase64Into(e.data, buf, bytes(buf, o, DATA));
+  return bytes(buf, o, DATA_END);
+}
+
+function datagramLine(buf: Uint8Array, at: number, e: UdpDatagramEvent): number {
+  let o = str(buf, bytes(buf, at, TS), e.ts);
+  if (o < 0) return -1;
+  o = str(buf, bytes(buf, o, DATAGRAM_TYPE), e.uid);
+  if (o < 0) return -1;
+  o = str(buf, bytes(buf, o, DIR), e.dir);
+  if (o < 0) return -1;
+  if (e.community_id !== undefined) {
+    o = str(buf, bytes(buf, o, COMMUNITY_ID), e.community_id);
+    if (o < 0) return -1;
+  }
+  o = str(buf, bytes(buf, o, PROTO), e.proto);
+  if (o < 0) return -1;
+  o = str(buf, bytes(buf, o, SRC), e.src);
+  if (o < 0) return -1;
+  o = num(buf, bytes(buf, o, SPORT), e.sport);
+  o = str(buf, bytes(buf, o, DST), e.dst);
+  if (o < 0) return -1;
+  o = num(buf, bytes(buf, o, DPORT), e.dport);
   o = num(buf, bytes(buf, o, LEN), e.len);
   o = encodeBase64Into(e.data, buf, bytes(buf, o, DATA));
   return bytes(buf, o, DATA_END);

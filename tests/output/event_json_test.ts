@@ -12,7 +12,7 @@ function jsonLine(ev: MonitorEvent): string {
   const end = writeJsonLine(buf, 0, ev);
   return end < 0 ? eventToJson(ev) + "\n" : new TextDecoder().decode(buf.subarray(0, end));
 }
-import { connect, within } from "../_helpers/client.ts";
+import { connect, eventually, sendDatagram, within } from "../_helpers/client.ts";
 import { closeEvent } from "../_helpers/events.ts";
 import { detectionEvents, httpApp, scanAlert } from "../_helpers/detection_events.ts";
 
@@ -33,15 +33,24 @@ test("eventToJson equals JSON.stringify for every event a real monitor emits", a
   await within(b.ended, 5000, "drop");
   a.end();
   await within(a.ended, 5000, "close");
+  await sendDatagram(
+    monitor.addresses.find((x) => x.proto === "udp")!.port,
+    new Uint8Array([1, 2]),
+  );
+  await eventually(() => events.some((e) => e.type === "udp.datagram"), 5000, "udp.datagram");
   await monitor.close();
   const types = new Set(events.map((e) => e.type));
-  for (const t of ["listener.up", "conn.open", "conn.data", "conn.close", "conn.drop"]) {
+  for (
+    const t of ["listener.up", "conn.open", "conn.data", "conn.close", "conn.drop", "udp.datagram"]
+  ) {
     assert.ok(types.has(t as never), t);
   }
   for (const ev of events) assert.equal(eventToJson(ev), reference(ev));
   // The log writes connection events in place (none declined: nothing here needs escaping)...
   for (
-    const ev of events.filter((e) => ["conn.open", "conn.data", "conn.close"].includes(e.type))
+    const ev of events.filter((e) =>
+      ["conn.open", "conn.data", "conn.close", "udp.datagram"].includes(e.type)
+    )
   ) {
     assert.ok(writeJsonLine(new Uint8Array(jsonLineBound(ev)), 0, ev) > 0, ev.type);
   }
