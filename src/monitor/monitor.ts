@@ -27,6 +27,7 @@ import { type SessionHost, TcpSession, type UpstreamTarget } from "./tcp_session
 import type { TcpConnectOptions } from "../net/connect.ts";
 import { TopCounter } from "./top_counter.ts";
 import { udpCommunityId, type UdpFlow, UdpFlows } from "./udp_flows.ts";
+import { LiveList } from "./live_list.ts";
 import { newUid } from "./uid.ts";
 import { UdpRelays, type UdpTarget } from "./udp_relay.ts";
 import { Inspection } from "./inspection.ts";
@@ -99,7 +100,7 @@ class MonitorImpl implements Monitor, SessionHost {
   #adapter: RuntimeAdapter;
   #tcp: TcpListener[] = [];
   #udp: UdpListener[] = [];
-  #sessions = new Set<TcpSession>();
+  #sessions = new LiveList<TcpSession>();
   #live = 0;
   #closing: Promise<void> | undefined;
   #allClosed: (() => void) | undefined;
@@ -652,8 +653,11 @@ class MonitorImpl implements Monitor, SessionHost {
   #sweep(): void {
     const now = Date.now();
     const limit = this.#options.idleTimeout;
-    for (const s of this.#sessions) {
-      if (now - s.lastActive >= limit) s.closeFor("idle-timeout");
+    // Backwards: a session that leaves the list at once hands its slot to one already seen.
+    const sessions = this.#sessions.values();
+    for (let i = sessions.length - 1; i >= 0; i--) {
+      const s = sessions[i];
+      if (s !== undefined && now - s.lastActive >= limit) s.closeFor("idle-timeout");
     }
   }
 
@@ -695,7 +699,7 @@ class MonitorImpl implements Monitor, SessionHost {
 
   stats(): MonitorStats {
     let bytesOut = this.#bytesOutClosed;
-    for (const s of this.#sessions) bytesOut += s.conn.bytesWritten;
+    for (const s of this.#sessions.values()) bytesOut += s.conn.bytesWritten;
     return {
       startedAt: new Date(this.#startedMs).toISOString(),
       uptime: (Date.now() - this.#startedMs) / 1000,
@@ -738,7 +742,7 @@ class MonitorImpl implements Monitor, SessionHost {
     this.#udpRelays?.closeAll();
     if (this.#sessions.size > 0) {
       const all = new Promise<void>((resolve) => (this.#allClosed = resolve));
-      for (const s of [...this.#sessions]) s.closeFor("shutdown");
+      for (const s of [...this.#sessions.values()]) s.closeFor("shutdown");
       let timer: ReturnType<typeof setTimeout> | undefined;
       const grace = new Promise<void>((
         resolve,
@@ -746,7 +750,7 @@ class MonitorImpl implements Monitor, SessionHost {
       await Promise.race([all, grace]);
       clearTimeout(timer);
       // Whatever the runtime never reported still gets its record.
-      for (const s of [...this.#sessions]) s.forceClosed("shutdown");
+      for (const s of [...this.#sessions.values()]) s.forceClosed("shutdown");
     }
     await released;
     // Every alerted episode gets its summary; bans end with the monitor.

@@ -23,6 +23,7 @@ import type { EventHub } from "./event_hub.ts";
 import { newUid } from "./uid.ts";
 import type { Inspection, InspectionSink } from "./inspection.ts";
 import type { AppInfo } from "../detect/app_info.ts";
+import type { Listed } from "./live_list.ts";
 
 const TCP = 6;
 
@@ -104,7 +105,7 @@ function flowId(
 }
 
 /** A monitored connection; it is the adapter's {@linkcode ConnHandler}. */
-export class TcpSession implements ConnHandler, InspectionSink {
+export class TcpSession implements ConnHandler, InspectionSink, Listed {
   readonly conn: Conn;
   readonly uid: string = newUid();
   /** Undefined when the peer is unknown (or its address cannot be hashed). */
@@ -116,6 +117,8 @@ export class TcpSession implements ConnHandler, InspectionSink {
   closeReason: CloseReason | undefined;
   /** True while the session counts against the connection limit. */
   live = false;
+  /** Its slot in the monitor's list of open sessions (-1 when not listed). */
+  listIndex = -1;
   /** True when the behaviour detectors counted it open (so they count its close). */
   detected = false;
   /** Tap mode: the client can take more, so the upstream may send again. */
