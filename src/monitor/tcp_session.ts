@@ -69,19 +69,61 @@ type UpstreamState = "connecting" | "open" | "closed" | "failed";
 const PENDING_LIMIT = 64 * 1024;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Tap mode: the relay's other half. Allocated only for tap sessions, so listen sessions stay small. */
-interface Relay {
+/**
+ * Tap mode: the relay's other half. Allocated only for tap sessions, so
+ * listen sessions stay small.
+ *
+ * A class, not an object literal, and so is {@linkcode UpstreamHandler}:
+ * V8 pretenures the objects of a literal that keep surviving scavenges (a
+ * connection in flight does), and an old-generation relay that is garbage
+ * still holds the young objects assigned to it later (the upstream
+ * connection, and through it the whole session) until the next full GC.
+ * Through the tap on Node that tripled what survives each scavenge
+ * (`--no-allocation-site-pretenuring`: 4.3 -> 1.3 KB per connection).
+ */
+class Relay {
   readonly target: UpstreamTarget;
-  up: Conn | undefined;
-  state: UpstreamState | undefined;
-  connectMs: number | undefined;
-  error: UpstreamError | undefined;
-  failure: Error | undefined;
+  up: Conn | undefined = undefined;
+  state: UpstreamState | undefined = undefined;
+  connectMs: number | undefined = undefined;
+  error: UpstreamError | undefined = undefined;
+  failure: Error | undefined = undefined;
   /** Client bytes that arrived while the upstream was still connecting. */
-  pending: Uint8Array[] | undefined;
-  pendingBytes: number;
+  pending: Uint8Array[] | undefined = undefined;
+  pendingBytes = 0;
   /** The client's FIN came before the upstream answered. */
-  origEndPending: boolean;
+  origEndPending = false;
+
+  constructor(target: UpstreamTarget) {
+    this.target = target;
+  }
+}
+
+/** The upstream connection's handler: hands each callback to its session. */
+class UpstreamHandler implements ConnHandler {
+  #session: TcpSession;
+  #relay: Relay;
+
+  constructor(session: TcpSession, relay: Relay) {
+    this.#session = session;
+    this.#relay = relay;
+  }
+
+  data(chunk: Uint8Array): void {
+    this.#session.upstreamData(this.#relay, chunk);
+  }
+
+  end(): void {
+    this.#session.upstreamEnd();
+  }
+
+  drain(): void {
+    this.#session.conn.resume();
+  }
+
+  close(info: ConnCloseInfo): void {
+    this.#session.upstreamClosed(this.#relay, info);
+  }
 }
 
 /**
@@ -149,17 +191,7 @@ export class TcpSession implements ConnHandler, InspectionSink, Listed {
       // Only a tap waits for the client to take more (listen sessions then
       // cost the adapter no 'drain' listener).
       this.drain = () => this.#relay?.up?.resume();
-      this.#relay = {
-        target,
-        up: undefined,
-        state: undefined,
-        connectMs: undefined,
-        error: undefined,
-        failure: undefined,
-        pending: undefined,
-        pendingBytes: 0,
-        origEndPending: false,
-      };
+      this.#relay = new Relay(target);
     }
     this.startMs = Date.now();
     this.lastActive = this.startMs;
@@ -258,16 +290,7 @@ export class TcpSession implements ConnHandler, InspectionSink, Listed {
     relay.up = up;
     relay.connectMs = Date.now() - this.startMs;
     relay.state = "open";
-    up.start({
-      data: (chunk) => this.#fromUpstream(up, chunk),
-      end: () => {
-        this.#ended("resp", "fin");
-        this.#inspection?.end("resp");
-        this.conn.closeWrite();
-      },
-      drain: () => this.conn.resume(),
-      close: (info) => this.#upClosed(relay, info),
-    });
+    up.start(new UpstreamHandler(this, relay));
     if (this.#clientInfo !== undefined) {
       // The client left while we were dialling.
       if (this.#clientInfo.reset) up.reset();
@@ -297,7 +320,9 @@ export class TcpSession implements ConnHandler, InspectionSink, Listed {
     else this.conn.close();
   }
 
-  #fromUpstream(up: Conn, chunk: Uint8Array): void {
+  /** {@linkcode UpstreamHandler}: the service's bytes, on their way to the client. */
+  upstreamData(relay: Relay, chunk: Uint8Array): void {
+    const up = relay.up!;
     const n = chunk.byteLength;
     this.lastActive = Date.now();
     this.#respFirstMs ??= this.lastActive - this.startMs;
@@ -307,7 +332,15 @@ export class TcpSession implements ConnHandler, InspectionSink, Listed {
     if (!this.conn.write(chunk)) up.pause(); // resumed by the client's drain
   }
 
-  #upClosed(relay: Relay, info: ConnCloseInfo): void {
+  /** {@linkcode UpstreamHandler}: the service's FIN goes on to the client. */
+  upstreamEnd(): void {
+    this.#ended("resp", "fin");
+    this.#inspection?.end("resp");
+    this.conn.closeWrite();
+  }
+
+  /** {@linkcode UpstreamHandler}: the upstream connection is gone. */
+  upstreamClosed(relay: Relay, info: ConnCloseInfo): void {
     relay.state = "closed";
     if (info.reset) {
       this.#ended("resp", "rst");
@@ -375,7 +408,7 @@ export class TcpSession implements ConnHandler, InspectionSink, Listed {
     if (relay?.state === "open") {
       if (info.reset) relay.up!.reset(); // the reset is passed on
       else if (info.error) relay.up!.close();
-      else relay.up!.closeWrite(); // see #upClosed: queued bytes still go out
+      else relay.up!.closeWrite(); // see upstreamClosed: queued bytes still go out
     }
     this.#finish();
   }
