@@ -220,25 +220,35 @@ function closeLine(buf: Uint8Array, at: number, e: ConnCloseEvent): number {
   return bytes(buf, o, END);
 }
 
-function dataLine(buf: Uint8Array, at: number, e: ConnDataEvent): number {
+/** A payload event's first fields (`ts`, `type`, `uid`, `dir`); -1 if a string needs escaping. */
+function payloadHead(
+  buf: Uint8Array,
+  at: number,
+  e: ConnDataEvent | UdpDatagramEvent,
+  type: Uint8Array,
+): number {
   let o = str(buf, bytes(buf, at, TS), e.ts);
   if (o < 0) return -1;
-  o = str(buf, bytes(buf, o, DATA_TYPE), e.uid);
+  o = str(buf, bytes(buf, o, type), e.uid);
   if (o < 0) return -1;
-  o = str(buf, bytes(buf, o, DIR), e.dir);
-  if (o < 0) return -1;
-  o = num(buf, bytes(buf, o, OFFSET), e.offset);
-  o = num(buf, bytes(buf, o, LEN), e.len);
-  o = encodeBase64Into(e.data, buf, bytes(buf, o, DATA));
+  return str(buf, bytes(buf, o, DIR), e.dir);
+}
+
+/** A payload event's last fields: `len` and the bytes in base64, and the line's end. */
+function payloadTail(buf: Uint8Array, o: number, len: number, data: Uint8Array): number {
+  o = num(buf, bytes(buf, o, LEN), len);
+  o = encodeBase64Into(data, buf, bytes(buf, o, DATA));
   return bytes(buf, o, DATA_END);
 }
 
+function dataLine(buf: Uint8Array, at: number, e: ConnDataEvent): number {
+  const o = payloadHead(buf, at, e, DATA_TYPE);
+  if (o < 0) return -1;
+  return payloadTail(buf, num(buf, bytes(buf, o, OFFSET), e.offset), e.len, e.data);
+}
+
 function datagramLine(buf: Uint8Array, at: number, e: UdpDatagramEvent): number {
-  let o = str(buf, bytes(buf, at, TS), e.ts);
-  if (o < 0) return -1;
-  o = str(buf, bytes(buf, o, DATAGRAM_TYPE), e.uid);
-  if (o < 0) return -1;
-  o = str(buf, bytes(buf, o, DIR), e.dir);
+  let o = payloadHead(buf, at, e, DATAGRAM_TYPE);
   if (o < 0) return -1;
   if (e.community_id !== undefined) {
     o = str(buf, bytes(buf, o, COMMUNITY_ID), e.community_id);
@@ -251,8 +261,5 @@ function datagramLine(buf: Uint8Array, at: number, e: UdpDatagramEvent): number 
   o = num(buf, bytes(buf, o, SPORT), e.sport);
   o = str(buf, bytes(buf, o, DST), e.dst);
   if (o < 0) return -1;
-  o = num(buf, bytes(buf, o, DPORT), e.dport);
-  o = num(buf, bytes(buf, o, LEN), e.len);
-  o = encodeBase64Into(e.data, buf, bytes(buf, o, DATA));
-  return bytes(buf, o, DATA_END);
+  return payloadTail(buf, num(buf, bytes(buf, o, DPORT), e.dport), e.len, e.data);
 }

@@ -56,85 +56,102 @@ function events(monitor: Monitor): MonitorEvent[] {
   return out;
 }
 
-function udpTapPort(monitor: Monitor): number {
-  return monitor.addresses.find((a) => a.proto === "udp")!.port;
+type Scene = {
+  service: Awaited<ReturnType<typeof upperService>>;
+  seen: MonitorEvent[];
+  a: Awaited<ReturnType<typeof client>>;
+  b: Awaited<ReturnType<typeof client>>;
+  port: number;
+};
+
+/**
+ * A UDP tap on `adapter` in front of an upper-casing service, two clients,
+ * every event recorded; all closed after `body`. Returns the events,
+ * shutdown's included.
+ */
+async function withUdpTap(
+  adapter: (typeof adapters)[number],
+  options: { udpTimeout?: number; maxConns?: number },
+  body: (scene: Scene) => Promise<void>,
+): Promise<MonitorEvent[]> {
+  const service = await upperService();
+  const monitor = await listen({
+    adapter,
+    taps: [{ proto: "udp", port: 0, upstreamHost: "127.0.0.1", upstreamPort: service.port }],
+    ...options,
+  });
+  const seen = events(monitor);
+  const a = await client();
+  const b = await client();
+  try {
+    const port = monitor.addresses.find((x) => x.proto === "udp")!.port;
+    await body({ service, seen, a, b, port });
+  } finally {
+    a.close();
+    b.close();
+    await monitor.close();
+    service.close();
+  }
+  return seen;
 }
 
 for (const adapter of adapters) {
   describe(`UDP tap on ${adapter}`, () => {
     test("answers reach the client that asked; each flow recorded with its datagrams, bytes and upstream", async () => {
-      const service = await upperService();
-      const monitor = await listen({
+      const seen = await withUdpTap(
         adapter,
-        taps: [{ proto: "udp", port: 0, upstreamHost: "127.0.0.1", upstreamPort: service.port }],
-        udpTimeout: 400,
-      });
-      const seen = events(monitor);
-      const a = await client();
-      const b = await client();
-      try {
-        const port = udpTapPort(monitor);
-        assert.equal(await a.ask(port, "hello"), "HELLO");
-        assert.equal(await b.ask(port, "other"), "OTHER");
-        assert.equal(await a.ask(port, "again!"), "AGAIN!");
-        // One socket towards the service per flow: two clients, two senders.
-        assert.equal(service.senders.size, 2);
-        await eventually(
-          () => seen.filter((e) => e.type === "conn.close").length === 2,
-          5000,
-          "both flows end",
-        );
-        const closes = seen.filter((e): e is ConnCloseEvent => e.type === "conn.close");
-        const ofA = closes.find((e) => e.sport === a.port)!;
-        const ofB = closes.find((e) => e.sport === b.port)!;
-        assert.deepEqual(
-          [ofA.orig_pkts, ofA.resp_pkts, ofA.orig_bytes, ofA.resp_bytes],
-          [2, 2, 11, 11],
-        );
-        assert.deepEqual(
-          [ofB.orig_pkts, ofB.resp_pkts, ofB.orig_bytes, ofB.resp_bytes],
-          [1, 1, 5, 5],
-        );
-        for (const c of [ofA, ofB]) {
-          assert.equal(c.proto, "udp");
-          assert.equal(c.upstream_addr, "127.0.0.1");
-          assert.equal(c.upstream_port, service.port);
-          assert.ok(service.senders.has(c.upstream_sport!), "upstream_sport is the flow's socket");
-          assert.equal(c.upstream_error, undefined);
-        }
-        // The answers are recorded as the flow's resp datagrams, in the flow's orientation.
-        const resp = seen.filter((e) => e.type === "udp.datagram" && e.dir === "resp");
-        assert.deepEqual(
-          resp.map((e) => e.type === "udp.datagram" && [e.uid, new TextDecoder().decode(e.data)]),
-          [[ofA.uid, "HELLO"], [ofB.uid, "OTHER"], [ofA.uid, "AGAIN!"]],
-        );
-        assert.ok(resp.every((e) => e.type === "udp.datagram" && e.src === "127.0.0.1"));
-        // A flow that ended freed its socket: the same client starts a new flow on a new one.
-        assert.equal(await a.ask(port, "later"), "LATER");
-        assert.equal(service.senders.size, 3);
-      } finally {
-        a.close();
-        b.close();
-        await monitor.close();
-        service.close();
-      }
+        { udpTimeout: 400 },
+        async ({ service, seen, a, b, port }) => {
+          assert.equal(await a.ask(port, "hello"), "HELLO");
+          assert.equal(await b.ask(port, "other"), "OTHER");
+          assert.equal(await a.ask(port, "again!"), "AGAIN!");
+          // One socket towards the service per flow: two clients, two senders.
+          assert.equal(service.senders.size, 2);
+          await eventually(
+            () => seen.filter((e) => e.type === "conn.close").length === 2,
+            5000,
+            "both flows end",
+          );
+          const closes = seen.filter((e): e is ConnCloseEvent => e.type === "conn.close");
+          const ofA = closes.find((e) => e.sport === a.port)!;
+          const ofB = closes.find((e) => e.sport === b.port)!;
+          assert.deepEqual(
+            [ofA.orig_pkts, ofA.resp_pkts, ofA.orig_bytes, ofA.resp_bytes],
+            [2, 2, 11, 11],
+          );
+          assert.deepEqual(
+            [ofB.orig_pkts, ofB.resp_pkts, ofB.orig_bytes, ofB.resp_bytes],
+            [1, 1, 5, 5],
+          );
+          for (const c of [ofA, ofB]) {
+            assert.equal(c.proto, "udp");
+            assert.equal(c.upstream_addr, "127.0.0.1");
+            assert.equal(c.upstream_port, service.port);
+            assert.ok(
+              service.senders.has(c.upstream_sport!),
+              "upstream_sport is the flow's socket",
+            );
+            assert.equal(c.upstream_error, undefined);
+          }
+          // The answers are recorded as the flow's resp datagrams, in the flow's orientation.
+          const resp = seen.filter((e) => e.type === "udp.datagram" && e.dir === "resp");
+          assert.deepEqual(
+            resp.map((e) => e.type === "udp.datagram" && [e.uid, new TextDecoder().decode(e.data)]),
+            [[ofA.uid, "HELLO"], [ofB.uid, "OTHER"], [ofA.uid, "AGAIN!"]],
+          );
+          assert.ok(resp.every((e) => e.type === "udp.datagram" && e.src === "127.0.0.1"));
+          // A flow that ended freed its socket: the same client starts a new flow on a new one.
+          assert.equal(await a.ask(port, "later"), "LATER");
+          assert.equal(service.senders.size, 3);
+        },
+      );
       // Shutdown ends the open flow too.
       const last = seen.filter((e) => e.type === "conn.close").at(-1);
       assert.ok(last?.type === "conn.close" && last.reason === "shutdown");
     });
 
     test("flows past the connection limit are refused and recorded as drops, not relayed", async () => {
-      const service = await upperService();
-      const monitor = await listen({
-        adapter,
-        taps: [{ proto: "udp", port: 0, upstreamHost: "127.0.0.1", upstreamPort: service.port }],
-        maxConns: 1,
-      });
-      const seen = events(monitor);
-      const a = await client();
-      const b = await client();
-      try {
-        const port = udpTapPort(monitor);
+      await withUdpTap(adapter, { maxConns: 1 }, async ({ service, seen, a, b, port }) => {
         assert.equal(await a.ask(port, "first"), "FIRST");
         await assert.rejects(b.ask(port, "second", 300), /answer to second/);
         const drop = seen.find((e) => e.type === "conn.drop");
@@ -148,12 +165,7 @@ for (const adapter of adapters) {
         assert.equal(service.senders.size, 1);
         // The admitted flow goes on being served.
         assert.equal(await a.ask(port, "still"), "STILL");
-      } finally {
-        a.close();
-        b.close();
-        await monitor.close();
-        service.close();
-      }
+      });
     });
   });
 }
