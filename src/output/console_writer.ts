@@ -12,6 +12,8 @@ import type {
   AlertEvent,
   BanEvent,
   ConnAppEvent,
+  ConnCloseEvent,
+  ConnOpenEvent,
   EpisodeEndEvent,
   MonitorEvent,
 } from "../monitor/events.ts";
@@ -22,6 +24,14 @@ import { formatDuration } from "../format/duration.ts";
 import { formatHostPort } from "../net/ip.ts";
 import type { Sink } from "./sink.ts";
 import { BatchWriter } from "./batch_writer.ts";
+import {
+  type CloseLineInput,
+  consoleLineBound,
+  consolePeer as peer,
+  consoleTime as time,
+  writeCloseLine,
+  writeOpenLine,
+} from "./console_line.ts";
 
 /** How received bytes are shown: escaped text, a hex dump, or not at all. */
 export type PrintMode = "text" | "hex" | "none";
@@ -59,6 +69,8 @@ const PAINT = {
   bold: "1",
   boldRed: "1;31",
 } as const;
+/** The close-line input's event between lines. */
+const NO_EVENT = undefined as unknown as ConnCloseEvent;
 /** Port runs and addresses listed on one line at most: the line must stay short. */
 const MAX_RUNS = 8;
 const MAX_ADDRESSES = 4;
@@ -88,6 +100,8 @@ export class ConsoleWriter {
   #labels = new Map<string, string>();
   #out: BatchWriter;
   #skipped = 0;
+  /** Reused for every close line (no object per connection). */
+  #closeInput: CloseLineInput = { event: NO_EVENT, label: undefined };
 
   /** Creates a writer that owns `sink`. */
   constructor(sink: Sink, options: ConsoleWriterOptions = {}) {
@@ -116,10 +130,38 @@ export class ConsoleWriter {
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
     if (this.#out.stopped) return;
+    // Every connection's open and close lines go straight into the queue as bytes.
+    if ((event.type === "conn.open" || event.type === "conn.close") && this.#inPlace(event)) return;
     const text = this.#format(event);
     if (text === "") return;
     this.#enqueue(text);
   };
+
+  /** The open or close line written in place; false when it needs the string path. */
+  #inPlace(ev: ConnOpenEvent | ConnCloseEvent): boolean {
+    if (this.#color) return false;
+    if (ev.type === "conn.open") {
+      // Data lines carry only the uid; remember the peer for them (and only then).
+      if (this.#print !== "none") {
+        this.#labels.set(
+          ev.uid,
+          `${peer(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`,
+        );
+      }
+      return this.#out.pushInPlace(consoleLineBound(ev, undefined), writeOpenLine, ev) !==
+        "declined";
+    }
+    const input = this.#closeInput;
+    input.event = ev;
+    input.label = this.#labels.get(ev.uid);
+    const done = this.#out.pushInPlace(consoleLineBound(ev, input.label), writeCloseLine, input) !==
+      "declined";
+    // Nothing of the connection stays reachable from the (long-lived) writer.
+    input.event = NO_EVENT;
+    input.label = undefined;
+    if (done) this.#labels.delete(ev.uid);
+    return done;
+  }
 
   /** Queues a line of the caller's own (already safe) text. */
   line(text: string): void {
@@ -399,31 +441,4 @@ function seconds(s: number): string {
 
 function millis(ms: number): string {
   return Number.isFinite(ms) && ms >= 0 ? formatDuration(ms) : "?";
-}
-
-/** `host:port` of a peer, or a plain statement that the runtime could not read it. */
-function peer(address: string | null, port: number | null): string {
-  return address === null || port === null ? "(unknown peer)" : formatHostPort(address, port);
-}
-
-function pad(n: number): string {
-  return n < 10 ? "0" + n : String(n);
-}
-
-let cachedSecond = "";
-let cachedLocal = "";
-
-/**
- * Local time of day with milliseconds, from an ISO timestamp. The local
- * `HH:MM:SS` is computed once per second: a console line per connection
- * at thousands of connections per second must stay cheap.
- */
-function time(ts: string): string {
-  const second = ts.slice(0, 19);
-  if (second !== cachedSecond) {
-    const d = new Date(second + "Z");
-    cachedSecond = second;
-    cachedLocal = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.`;
-  }
-  return cachedLocal + ts.slice(20, 23);
 }

@@ -20,6 +20,7 @@ import {
   textApp,
   tlsApp,
 } from "../_helpers/detection_events.ts";
+import { consoleLineBound, writeCloseLine, writeOpenLine } from "../../src/output/console_line.ts";
 
 function capture(): Sink & { text(): string } {
   let text = "";
@@ -309,5 +310,87 @@ test("hostile text in signatures, SNI, URIs, agents, SSH software and DNS names 
     // deno-lint-ignore no-control-regex -- the point is to find raw control bytes
     assert.ok(!/[\x00-\x1f\x7f-\x9f\u202e]/.test(stripped), JSON.stringify(l));
     assert.ok(l.includes("x\\x1b[2J\\x1b]0;pwned\\x07\\r\\nFAKE\\u{202E}\\u{0085}y"), l);
+  }
+});
+
+/** The lines of `events` as a writer prints them; `color` takes the string path, then loses its escapes. */
+async function printed(
+  events: MonitorEvent[],
+  color: boolean,
+  print: "none" | "text",
+): Promise<string> {
+  const out = capture();
+  const view = new ConsoleWriter(out, { print, color });
+  for (const ev of events) view.handle(ev);
+  await view.close();
+  // deno-lint-ignore no-control-regex
+  return color ? out.text().replace(/\x1b\[[0-9;]*m/g, "") : out.text();
+}
+
+test("open and close lines written as bytes are the string path's text, byte for byte", async () => {
+  const events: MonitorEvent[] = [];
+  const peers: [string | null, number | null, string][] = [
+    ["192.0.2.7", 41620, "10.0.0.1"],
+    ["2001:db8::7", 50000, "2001:db8::1"],
+    ["::ffff:192.0.2.8", 1, "::"],
+    [null, null, "0.0.0.0"],
+  ];
+  let n = 0;
+  for (const [src, sport, dst] of peers) {
+    for (const [orig, resp] of [[0, 0], [1023, 1024], [1536, 4 * 1024 ** 3]]) {
+      for (const duration of [0, 0.006, 0.007, 0.0995, 1.5, 123, 3720]) {
+        for (
+          const tap of [
+            {},
+            { upstream_addr: "10.9.9.9", upstream_port: 22 },
+            { upstream_addr: "10.9.9.9", upstream_port: 22, resp_end: "rst" as const },
+            { upstream_addr: "10.9.9.9", upstream_port: 22, upstream_error: "refused" as const },
+          ]
+        ) {
+          const uid = `C${String(n++).padStart(17, "0")}`;
+          const ts = new Date(Date.UTC(2026, 10, 26, 10, 0, 0, 250) + n * 997).toISOString();
+          events.push({ ts, type: "conn.open", uid, proto: "tcp", src, sport, dst, dport: 8000 });
+          events.push({
+            ts,
+            type: "conn.close",
+            uid,
+            proto: "tcp",
+            src,
+            sport,
+            dst,
+            dport: 8000,
+            reason: n % 3 === 0 ? "rst" : "fin",
+            duration,
+            orig_bytes: orig,
+            resp_bytes: resp,
+            start: ts,
+            orig_end: "fin",
+            resp_end: "fin",
+            first_end: "orig",
+            ...tap,
+          });
+        }
+      }
+    }
+  }
+  // And lines the byte path declines (an error text to escape, a foreign time form): the same too.
+  events.push(
+    { ...events[1], uid: "Cerr", reason: "error", error: "bad \x1b[2J thing" } as MonitorEvent,
+  );
+  events.push({ ...events[0], uid: "Cts", ts: "2026-11-26T10:00:00Z" } as MonitorEvent);
+  assert.ok(events.length > 400);
+  // The byte path takes every line but the two it must decline (so the comparison compares two paths).
+  const declined = events.filter((ev) => {
+    if (ev.type !== "conn.open" && ev.type !== "conn.close") return true;
+    const buf = new Uint8Array(consoleLineBound(ev, undefined));
+    return (ev.type === "conn.open"
+      ? writeOpenLine(buf, 0, ev)
+      : writeCloseLine(buf, 0, { event: ev, label: undefined })) < 0;
+  });
+  assert.deepEqual(declined.map((e) => "uid" in e && e.uid), ["Cerr", "Cts"]);
+  for (const print of ["none", "text"] as const) {
+    const bytes = await printed(events, false, print);
+    assert.equal(bytes, await printed(events, true, print), print);
+    assert.equal(bytes.split("\n").length - 1, events.length);
   }
 });
