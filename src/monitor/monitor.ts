@@ -144,8 +144,6 @@ class MonitorImpl implements Monitor, SessionHost {
   #udpFlows: UdpFlows;
   /** UDP taps: each flow's socket towards its service (made with the first UDP tap). */
   #udpRelays: UdpRelays | undefined;
-  /** UDP taps: the listener each tapped flow's answers go back through, by local port. */
-  #udpTapListeners = new Map<number, UdpListener>();
   #udpSweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: ResolvedListenOptions, adapter: RuntimeAdapter) {
@@ -183,6 +181,7 @@ class MonitorImpl implements Monitor, SessionHost {
           await this.#listenUdpTap(tap.host ?? host, tap.port, {
             host: tap.upstreamHost,
             port: tap.upstreamPort,
+            reply: undefined,
           }, onWarning);
           continue;
         }
@@ -236,7 +235,7 @@ class MonitorImpl implements Monitor, SessionHost {
     this.#udpRelays ??= new UdpRelays({
       listenUdp: (options, onDatagram) =>
         this.#adapter.listenUdp({ ...options, onWarning }, onDatagram),
-      answered: (flow, data) => this.#answered(flow, data),
+      answered: (flow, data, target) => this.#answered(flow, data, target),
       warn: (kind, err) => this.warn(kind, err),
     }, this.#options.maxConns);
     let local = { host: hostname, port };
@@ -245,17 +244,21 @@ class MonitorImpl implements Monitor, SessionHost {
       (data, addr, rport) => this.#datagram(local.host, local.port, data, addr, rport, target),
     );
     local = { host: u.localAddress, port: u.localPort };
+    target.reply = u;
     this.#udp.push(u);
-    this.#udpTapListeners.set(u.localPort, u);
-    this.#up("udp", u.localAddress, u.localPort, { ...target, timeoutMs: 0 });
+    this.#up("udp", u.localAddress, u.localPort, {
+      host: target.host,
+      port: target.port,
+      timeoutMs: 0,
+    });
   }
 
   /** The service answered a tapped UDP flow: recorded as `resp`, and sent on to the client. */
-  #answered(flow: UdpFlow, data: Uint8Array): void {
+  #answered(flow: UdpFlow, data: Uint8Array, target: UdpTarget): void {
     this.#udpFlows.answered(flow, data.byteLength);
-    const listener = this.#udpTapListeners.get(flow.dport);
+    // Back through the tap the flow came in by (two taps may share a port on other addresses).
     // UDP is best effort: a datagram the kernel refuses is lost, as on the wire.
-    listener?.send(data, flow.src, flow.sport).catch(() => {});
+    target.reply?.send(data, flow.src, flow.sport).catch(() => {});
     this.#emitDatagram(flow, "resp", data);
   }
 

@@ -21,17 +21,19 @@ export interface UdpRelayHost {
   /** Opens a UDP socket (the adapter's `listenUdp`). */
   listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Promise<UdpListener>;
   /** The service answered on `flow`'s socket: count it, record it and pass it to the client. */
-  answered(flow: UdpFlow, data: Uint8Array): void;
+  answered(flow: UdpFlow, data: Uint8Array, target: UdpTarget): void;
   /** Reports a fault the relay absorbed. */
   warn(kind: "handler-error", error: unknown): void;
 }
 
-/** Where a UDP tap relays to. */
+/** Where a UDP tap relays to, and how its answers go back. */
 export interface UdpTarget {
   /** The service's host. */
   readonly host: string;
   /** The service's port. */
   readonly port: number;
+  /** The tap's own socket, which answers go back to the clients through (set once it is bound). */
+  reply: UdpListener | undefined;
 }
 
 interface FlowSocket {
@@ -59,7 +61,7 @@ function bindAddress(host: string): string {
  * @example
  * ```ts ignore
  * const relays = new UdpRelays(host, 10_000);
- * relays.forward(flow, { host: "127.0.0.1", port: 53 }, datagram);
+ * relays.forward(flow, { host: "127.0.0.1", port: 53, reply: tapSocket }, datagram);
  * relays.end(flow.uid); // when the flow's conn.close is emitted
  * ```
  */
@@ -118,7 +120,7 @@ export class UdpRelays {
     const onDatagram: DatagramCallback = (data, _address, port) => {
       // Only the service's answers: this socket's port is no one else's business.
       if (port !== target.port || relay.ended) return;
-      this.#host.answered(flow, data);
+      this.#host.answered(flow, data, target);
     };
     this.#host.listenUdp({ hostname: bindAddress(target.host), port: 0 }, onDatagram).then(
       (socket) => {

@@ -7,7 +7,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { type ConnCloseEvent, listen, type Monitor, type MonitorEvent } from "sockscope";
+import {
+  AddressInUseError,
+  type ConnCloseEvent,
+  listen,
+  type Monitor,
+  type MonitorEvent,
+} from "sockscope";
 import { adapters } from "../_helpers/runtimes.ts";
 import { eventually, within } from "../_helpers/client.ts";
 
@@ -169,6 +175,66 @@ for (const adapter of adapters) {
     });
   });
 }
+
+test("two UDP taps on one port (other loopback addresses): each client is answered through its own tap", async () => {
+  const one = await upperService();
+  const two = await upperService();
+  // A port free on both addresses (Linux routes all of 127/8 to the loopback); a few tries,
+  // since another program may take it in between.
+  let both: Monitor | undefined;
+  let port = 0;
+  for (let attempt = 0; both === undefined && attempt < 5; attempt++) {
+    const probe = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => probe.bind(0, "127.0.0.2", () => resolve()));
+    port = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    both = await listen({
+      taps: [
+        {
+          proto: "udp",
+          host: "127.0.0.1",
+          port,
+          upstreamHost: "127.0.0.1",
+          upstreamPort: one.port,
+        },
+        {
+          proto: "udp",
+          host: "127.0.0.2",
+          port,
+          upstreamHost: "127.0.0.1",
+          upstreamPort: two.port,
+        },
+      ],
+    }).catch((err) => {
+      if (err instanceof AddressInUseError) return undefined;
+      throw err;
+    });
+  }
+  assert.ok(both, "two taps on one port");
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => resolve()));
+  try {
+    for (const [host, service] of [["127.0.0.1", one], ["127.0.0.2", two]] as const) {
+      const answer = new Promise<{ text: string; from: string }>((resolve) =>
+        socket.once(
+          "message",
+          (msg, rinfo) => resolve({ text: new TextDecoder().decode(msg), from: rinfo.address }),
+        )
+      );
+      socket.send(new TextEncoder().encode(`to ${host}`), port, host);
+      assert.deepEqual(await within(answer, 3000, `answer via ${host}`), {
+        text: `TO ${host}`,
+        from: host,
+      });
+      assert.equal(service.senders.size, 1, `${host} went to its own service`);
+    }
+  } finally {
+    socket.close();
+    await both.close();
+    one.close();
+    two.close();
+  }
+});
 
 test("a UDP tap mapping with another protocol is refused, naming the field", async () => {
   await assert.rejects(
