@@ -29,6 +29,22 @@ export function isoTimestamp(ms: number): string {
   return cachedPrefix + (frac < 10 ? "00" : frac < 100 ? "0" : "") + frac + "Z";
 }
 
+/**
+ * Whether `iso` has the shape of {@linkcode isoTimestamp}'s output,
+ * `YYYY-MM-DDTHH:MM:SS.mmmZ` (the writers that lay times out byte by byte
+ * take only this form, and leave any other to their string path).
+ *
+ * @example
+ * ```ts
+ * import { isMonitorTimestamp } from "./timestamp.ts";
+ * isMonitorTimestamp("2026-11-26T10:00:00.250Z"); // true
+ * isMonitorTimestamp("2026-11-26T10:00:00Z"); // false
+ * ```
+ */
+export function isMonitorTimestamp(iso: string): boolean {
+  return iso.length === 24 && iso.charCodeAt(19) === 0x2e && iso.charCodeAt(23) === 0x5a;
+}
+
 /** Two recently parsed `YYYY-MM-DDTHH:MM:SS` prefixes: a record's end and start. */
 const parsedPrefix = ["", ""];
 const parsedPrefixMs = [0, 0];
@@ -54,9 +70,7 @@ function digit(text: string, at: number): number {
  * ```
  */
 export function parseIsoTimestamp(iso: string): number {
-  if (iso.length !== 24 || iso.charCodeAt(19) !== 0x2e || iso.charCodeAt(23) !== 0x5a) {
-    return Date.parse(iso);
-  }
+  if (!isMonitorTimestamp(iso)) return Date.parse(iso);
   const ms = digit(iso, 20) * 100 + digit(iso, 21) * 10 + digit(iso, 22);
   for (let i = 0; i < 2; i++) {
     const prefix = parsedPrefix[i];

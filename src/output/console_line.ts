@@ -14,6 +14,7 @@ import type { ConnCloseEvent, ConnOpenEvent } from "../monitor/events.ts";
 import { formatHostPort } from "../net/ip.ts";
 import { formatDuration } from "../format/duration.ts";
 import { formatBytes } from "../format/size.ts";
+import { isMonitorTimestamp } from "../format/timestamp.ts";
 import { lit, putAscii, putBytes, putJsonNumber } from "./line_bytes.ts";
 
 function pad(n: number): string {
@@ -102,7 +103,7 @@ export function consoleLineBound(
 
 /** `HH:MM:SS.mmm` from a time in the monitor's form; -1 for any other. */
 function putTime(buf: Uint8Array, o: number, ts: string): number {
-  if (ts.length !== 24 || ts.charCodeAt(23) !== 0x5a) return -1;
+  if (!isMonitorTimestamp(ts)) return -1;
   o = putAscii(buf, o, localSecond(ts));
   if (o < 0) return -1;
   for (let i = 20; i < 23; i++) buf[o++] = ts.charCodeAt(i);

@@ -10,7 +10,7 @@
  */
 
 import type { ConnCloseEvent } from "../monitor/events.ts";
-import { parseIsoTimestamp } from "../format/timestamp.ts";
+import { isMonitorTimestamp, parseIsoTimestamp } from "../format/timestamp.ts";
 import { eveAppProto, eveFlowId, eveIpVersion } from "./eve_common.ts";
 import { lit, putBytes, putJsonNumber, putJsonString } from "./line_bytes.ts";
 
@@ -131,11 +131,6 @@ export function eveFlowLineBound(ev: ConnCloseEvent): number {
     ev.dst.length + (ev.community_id?.length ?? 0);
 }
 
-/** The monitor's time form, `YYYY-MM-DDTHH:MM:SS.mmmZ`: its first 23 characters are Suricata's too. */
-function isMonitorTime(iso: string): boolean {
-  return iso.length === 24 && iso.charCodeAt(23) === 0x5a;
-}
-
 /** An EVE timestamp (without its quotes) from a time in the monitor's form. */
 function putTime(buf: Uint8Array, o: number, iso: string): number {
   for (let i = 0; i < 23; i++) buf[o + i] = iso.charCodeAt(i);
@@ -174,7 +169,8 @@ export function writeEveFlowLine(
   ev: ConnCloseEvent,
   alerted: boolean,
 ): number {
-  if (!isMonitorTime(ev.ts) || !isMonitorTime(ev.start)) return -1;
+  // Suricata's timestamp is the monitor's form's first 23 characters and "000+0000".
+  if (!isMonitorTimestamp(ev.ts) || !isMonitorTimestamp(ev.start)) return -1;
   const endMs = parseIsoTimestamp(ev.ts);
   const startMs = parseIsoTimestamp(ev.start);
   if (Number.isNaN(endMs) || Number.isNaN(startMs)) return -1;

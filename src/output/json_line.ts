@@ -144,17 +144,23 @@ function flowLength(e: ConnOpenEvent | ConnCloseEvent): number {
     (e.src?.length ?? 0) + e.dst.length;
 }
 
-/** The flow fields up to `dport`; -1 if a string needs escaping. */
-function flow(
+/** `ts`, the type and `uid`, the first fields of every line here; -1 if a string needs escaping. */
+function head(
   buf: Uint8Array,
-  o: number,
-  e: ConnOpenEvent | ConnCloseEvent,
+  at: number,
+  e: { readonly ts: string; readonly uid: string },
   type: Uint8Array,
 ): number {
-  o = str(buf, bytes(buf, o, TS), e.ts);
-  if (o < 0) return -1;
-  o = str(buf, bytes(buf, o, type), e.uid);
-  if (o < 0) return -1;
+  const o = str(buf, bytes(buf, at, TS), e.ts);
+  return o < 0 ? -1 : str(buf, bytes(buf, o, type), e.uid);
+}
+
+/** `community_id` (when known) to `dport`; -1 if a string needs escaping. */
+function tuple(
+  buf: Uint8Array,
+  o: number,
+  e: ConnOpenEvent | ConnCloseEvent | UdpDatagramEvent,
+): number {
   if (e.community_id !== undefined) {
     o = str(buf, bytes(buf, o, COMMUNITY_ID), e.community_id);
     if (o < 0) return -1;
@@ -169,6 +175,17 @@ function flow(
   o = str(buf, bytes(buf, o, DST), e.dst);
   if (o < 0) return -1;
   return num(buf, bytes(buf, o, DPORT), e.dport);
+}
+
+/** The flow fields up to `dport`; -1 if a string needs escaping. */
+function flow(
+  buf: Uint8Array,
+  at: number,
+  e: ConnOpenEvent | ConnCloseEvent,
+  type: Uint8Array,
+): number {
+  const o = head(buf, at, e, type);
+  return o < 0 ? -1 : tuple(buf, o, e);
 }
 
 function openLine(buf: Uint8Array, at: number, e: ConnOpenEvent): number {
@@ -227,11 +244,8 @@ function payloadHead(
   e: ConnDataEvent | UdpDatagramEvent,
   type: Uint8Array,
 ): number {
-  let o = str(buf, bytes(buf, at, TS), e.ts);
-  if (o < 0) return -1;
-  o = str(buf, bytes(buf, o, type), e.uid);
-  if (o < 0) return -1;
-  return str(buf, bytes(buf, o, DIR), e.dir);
+  const o = head(buf, at, e, type);
+  return o < 0 ? -1 : str(buf, bytes(buf, o, DIR), e.dir);
 }
 
 /** A payload event's last fields: `len` and the bytes in base64, and the line's end. */
@@ -249,17 +263,7 @@ function dataLine(buf: Uint8Array, at: number, e: ConnDataEvent): number {
 
 function datagramLine(buf: Uint8Array, at: number, e: UdpDatagramEvent): number {
   let o = payloadHead(buf, at, e, DATAGRAM_TYPE);
+  if (o >= 0) o = tuple(buf, o, e);
   if (o < 0) return -1;
-  if (e.community_id !== undefined) {
-    o = str(buf, bytes(buf, o, COMMUNITY_ID), e.community_id);
-    if (o < 0) return -1;
-  }
-  o = str(buf, bytes(buf, o, PROTO), e.proto);
-  if (o < 0) return -1;
-  o = str(buf, bytes(buf, o, SRC), e.src);
-  if (o < 0) return -1;
-  o = num(buf, bytes(buf, o, SPORT), e.sport);
-  o = str(buf, bytes(buf, o, DST), e.dst);
-  if (o < 0) return -1;
-  return payloadTail(buf, num(buf, bytes(buf, o, DPORT), e.dport), e.len, e.data);
+  return payloadTail(buf, o, e.len, e.data);
 }
