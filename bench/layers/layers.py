@@ -16,30 +16,15 @@ usage: python3 bench/layers/layers.py [--rounds 6] [--secs 2] [node|bun]
 import argparse, os, re, signal, socket, statistics, subprocess, sys, tempfile, time
 
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(here))  # bench/, for bench_util
+from bench_util import TCK, cpu_ticks, free_port  # noqa: E402
 root = os.path.abspath(os.path.join(here, "..", ".."))
 shared = os.environ.get("SHARED_BENCH", os.path.join(root, "..", "shared", "bench"))
 BUN = os.environ.get("BUN", os.path.join(root, "node_modules", ".bin", "bun"))
-TCK = os.sysconf("SC_CLK_TCK")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
-def cpu_ticks(pid):
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            st = open(f"/proc/{pid}/task/{tid}/stat").read()
-            f = st[st.rindex(")") + 2:].split()
-            total += int(f[11]) + int(f[12])
-        except OSError:
-            pass  # a thread that ended meanwhile
-    return total
 
 
 def sample(argv, env, gen, secs):

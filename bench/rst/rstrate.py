@@ -15,18 +15,14 @@ usage: python3 bench/rst/rstrate.py [--rounds 3] [--secs 5] [--conc 16] [--src D
 import argparse, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, time
 
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(here))  # bench/, for bench_util
+from bench_util import free_port  # noqa: E402
 root = os.path.abspath(os.path.join(here, "..", ".."))
 shared = os.environ.get("SHARED_BENCH", os.path.join(root, "..", "shared", "bench"))
 DENO = os.environ.get("DENO", os.path.join(root, "node_modules", ".bin", "deno"))
 BUN = os.environ.get("BUN", os.path.join(root, "node_modules", ".bin", "bun"))
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_listening(port, proc, timeout=20):

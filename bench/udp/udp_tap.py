@@ -13,29 +13,14 @@ relay's CPU per request (all threads).
 import argparse, os, re, shlex, signal, socket, statistics, subprocess, sys, tempfile, time
 
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(here))  # bench/, for bench_util
+from bench_util import TCK, cpu_ticks, free_port  # noqa: E402
 root = os.path.dirname(os.path.dirname(here))
 bin_dir = os.path.join(root, "node_modules", ".bin")
-TCK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu(pid):
-    t = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            st = open(f"/proc/{pid}/task/{tid}/stat").read()
-            f = st[st.rindex(")") + 2:].split()
-            t += int(f[11]) + int(f[12])
-        except OSError:
-            pass
-    return t
 
 
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_answering(port):
@@ -77,22 +62,22 @@ def main():
         variants.append((rt, "sockscope", f"{run[rt]} {cli[rt]} tap udp:{{port}} 127.0.0.1:{{up}} --print none "
                          f"--log {outs}-{{port}}.ndjson --zeek {outs}-{{port}}.log --eve {outs}-{{port}}.eve "
                          f"--metrics 127.0.0.1:0"))
-    up = free_udp_port()
+    up = free_port(socket.SOCK_DGRAM)
     echo = subprocess.Popen([gen, "echo", str(up)])
     res = {(rt, v): ([], []) for rt, v, _ in variants}
     try:
         for r in range(a.rounds):
             for rt, v, cmd in variants:
-                port = free_udp_port()
+                port = free_port(socket.SOCK_DGRAM)
                 argv = shlex.split(cmd.format(port=port, up=up))
                 p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
                 wait_answering(port)
                 subprocess.run([gen, "client", str(port), "0.5", str(a.flows)], capture_output=True)
-                c0 = cpu(p.pid)
+                c0 = cpu_ticks(p.pid)
                 out = subprocess.run([gen, "client", str(port), str(a.secs), str(a.flows)],
                                      capture_output=True, text=True).stdout
-                c1 = cpu(p.pid)
+                c1 = cpu_ticks(p.pid)
                 m = dict(re.findall(r"(\w+)=([\d.]+)", out))
                 ok = float(m["ok"])
                 res[(rt, v)][0].append(float(m["rps"]))
