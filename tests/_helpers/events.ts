@@ -1,5 +1,5 @@
 // Event fixtures shared by the format tests.
-import type { ConnCloseEvent } from "sockscope";
+import type { CloseReason, ConnCloseEvent, ServiceName } from "sockscope";
 
 /** A polite TCP connection's `conn.close` (both FINs, the peer first), with `extra` on top. */
 export function closeEvent(extra: Partial<ConnCloseEvent> = {}): ConnCloseEvent {
@@ -25,4 +25,110 @@ export function closeEvent(extra: Partial<ConnCloseEvent> = {}): ConnCloseEvent 
     resp_first_ms: 7,
     ...extra,
   };
+}
+
+const SERVICES: (ServiceName | undefined)[] = [
+  undefined,
+  "http",
+  "tls",
+  "ssh",
+  "redis",
+  "dns",
+  "text",
+  "binary",
+];
+
+/**
+ * Every combination a socket can report, each a separate record (services
+ * and sub-millisecond durations cycling through them).
+ */
+export function everyCloseEvent(): ConnCloseEvent[] {
+  const out: ConnCloseEvent[] = [];
+  const reasons: CloseReason[] = ["fin", "rst", "idle-timeout", "max-conns", "shutdown", "error"];
+  const ends = [null, "fin", "rst"] as const;
+  const peers: [string | null, number | null, string][] = [
+    ["192.0.2.7", 41620, "10.0.0.1"],
+    ["2001:db8::7", 50000, "2001:db8::1"],
+    ["::ffff:192.0.2.8", 50001, "::ffff:10.0.0.1"],
+    [null, null, "0.0.0.0"],
+    [null, null, "::"],
+  ];
+  let n = 0;
+  for (const [src, sport, dst] of peers) {
+    for (const reason of reasons) {
+      for (const orig_end of ends) {
+        for (const resp_end of ends) {
+          const firstEnd = orig_end ? "orig" : resp_end ? "resp" : null;
+          out.push(closeEvent({
+            service: SERVICES[n % SERVICES.length],
+            duration: (n % 7) * 0.3337,
+            uid: `C${String(n++).padStart(17, "0")}`,
+            src,
+            sport,
+            dst,
+            community_id: src === null ? undefined : "1:x=",
+            reason,
+            orig_end,
+            resp_end,
+            first_end: firstEnd,
+            ...(reason === "error" ? { error: "boom" } : {}),
+          }));
+        }
+      }
+      // Tap mode: reached, and each way of not reaching the upstream.
+      out.push(closeEvent({
+        uid: `C${String(n++).padStart(17, "0")}`,
+        src,
+        sport,
+        dst,
+        community_id: src === null ? undefined : "1:x=",
+        reason,
+        upstream_addr: "10.9.9.9",
+        upstream_port: 22,
+        upstream_sport: 40000,
+        upstream_connect_ms: 3,
+      }));
+      for (const upstream_error of ["refused", "unreachable", "timeout", "error"] as const) {
+        out.push(closeEvent({
+          uid: `C${String(n++).padStart(17, "0")}`,
+          src,
+          sport,
+          dst,
+          community_id: src === null ? undefined : "1:x=",
+          reason,
+          upstream_addr: "10.9.9.9",
+          upstream_port: 22,
+          upstream_error,
+          resp_bytes: 0,
+          resp_first_ms: undefined,
+          resp_end: null,
+        }));
+      }
+    }
+  }
+  for (const [src, dst] of [["192.0.2.9", "10.0.0.1"], ["2001:db8::9", "2001:db8::1"]]) {
+    for (const [orig_pkts, resp_pkts] of [[1, 0], [3, 2], [0, 0]]) {
+      for (const reason of ["idle-timeout", "shutdown"] as const) {
+        out.push(closeEvent({
+          uid: `C${String(n++).padStart(17, "0")}`,
+          proto: "udp",
+          src,
+          dst,
+          sport: 5353,
+          dport: 53,
+          reason,
+          orig_pkts,
+          resp_pkts,
+          orig_bytes: orig_pkts * 30,
+          resp_bytes: resp_pkts * 90,
+          orig_end: null,
+          resp_end: null,
+          first_end: null,
+          orig_first_ms: undefined,
+          resp_first_ms: undefined,
+        }));
+      }
+    }
+  }
+  return out;
 }

@@ -13,7 +13,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import {
-  type CloseReason,
   type ConnCloseEvent,
   EveFlowFormat,
   listen,
@@ -23,8 +22,8 @@ import {
 } from "sockscope";
 import { repoRoot } from "../_helpers/repo.ts";
 import { eveTcpFlags } from "../../src/output/eve_flow_line.ts";
-import { zeekHistory } from "../../src/output/zeek_conn_format.ts";
-import { closeEvent } from "../_helpers/events.ts";
+import { zeekHistory } from "../../src/output/zeek_conn_fields.ts";
+import { closeEvent, everyCloseEvent } from "../_helpers/events.ts";
 import {
   banEvent,
   dnsApp,
@@ -67,98 +66,8 @@ function flowOf(extra: Partial<ConnCloseEvent> = {}) {
   return assertValid(eve.encode(closeEvent(extra))!) as any;
 }
 
-/** Every combination a socket can report, each a separate record. */
-function generated(): ConnCloseEvent[] {
-  const out: ConnCloseEvent[] = [];
-  const reasons: CloseReason[] = ["fin", "rst", "idle-timeout", "max-conns", "shutdown", "error"];
-  const ends = [null, "fin", "rst"] as const;
-  const peers: [string | null, number | null, string][] = [
-    ["192.0.2.7", 41620, "10.0.0.1"],
-    ["2001:db8::7", 50000, "2001:db8::1"],
-    ["::ffff:192.0.2.8", 50001, "::ffff:10.0.0.1"],
-    [null, null, "0.0.0.0"],
-    [null, null, "::"],
-  ];
-  let n = 0;
-  for (const [src, sport, dst] of peers) {
-    for (const reason of reasons) {
-      for (const orig_end of ends) {
-        for (const resp_end of ends) {
-          const firstEnd = orig_end ? "orig" : resp_end ? "resp" : null;
-          out.push(closeEvent({
-            uid: `C${String(n++).padStart(17, "0")}`,
-            src,
-            sport,
-            dst,
-            community_id: src === null ? undefined : "1:x=",
-            reason,
-            orig_end,
-            resp_end,
-            first_end: firstEnd,
-            ...(reason === "error" ? { error: "boom" } : {}),
-          }));
-        }
-      }
-      // Tap mode: reached, and each way of not reaching the upstream.
-      out.push(closeEvent({
-        uid: `C${String(n++).padStart(17, "0")}`,
-        src,
-        sport,
-        dst,
-        community_id: src === null ? undefined : "1:x=",
-        reason,
-        upstream_addr: "10.9.9.9",
-        upstream_port: 22,
-        upstream_sport: 40000,
-        upstream_connect_ms: 3,
-      }));
-      for (const upstream_error of ["refused", "unreachable", "timeout", "error"] as const) {
-        out.push(closeEvent({
-          uid: `C${String(n++).padStart(17, "0")}`,
-          src,
-          sport,
-          dst,
-          community_id: src === null ? undefined : "1:x=",
-          reason,
-          upstream_addr: "10.9.9.9",
-          upstream_port: 22,
-          upstream_error,
-          resp_bytes: 0,
-          resp_first_ms: undefined,
-          resp_end: null,
-        }));
-      }
-    }
-  }
-  for (const [src, dst] of [["192.0.2.9", "10.0.0.1"], ["2001:db8::9", "2001:db8::1"]]) {
-    for (const [orig_pkts, resp_pkts] of [[1, 0], [3, 2], [0, 0]]) {
-      for (const reason of ["idle-timeout", "shutdown"] as const) {
-        out.push(closeEvent({
-          uid: `C${String(n++).padStart(17, "0")}`,
-          proto: "udp",
-          src,
-          dst,
-          sport: 5353,
-          dport: 53,
-          reason,
-          orig_pkts,
-          resp_pkts,
-          orig_bytes: orig_pkts * 30,
-          resp_bytes: resp_pkts * 90,
-          orig_end: null,
-          resp_end: null,
-          first_end: null,
-          orig_first_ms: undefined,
-          resp_first_ms: undefined,
-        }));
-      }
-    }
-  }
-  return out;
-}
-
 test("every generated record validates against Suricata's EVE schema", () => {
-  const events = generated();
+  const events = everyCloseEvent();
   assert.ok(events.length > 300, `${events.length} records`);
   for (const ev of events) {
     const line = eve.encode(ev)!;
@@ -176,7 +85,7 @@ function writtenLine(format: EveFlowFormat, ev: MonitorEvent): string | undefine
 }
 
 test("the in-place flow line is the string path's text, byte for byte; alerted flows included", () => {
-  const events = generated();
+  const events = everyCloseEvent();
   const byString = new EveFlowFormat();
   const inPlace = new EveFlowFormat();
   let alerted = 0;
@@ -212,7 +121,7 @@ test("tcp flags are those of the Zeek history's letters, for every generated flo
     R: 0x04,
     r: 0x04,
   };
-  const events = generated().filter((e) => e.proto === "tcp");
+  const events = everyCloseEvent().filter((e) => e.proto === "tcp");
   // Data each way (and none), in both orders.
   for (const [orig_bytes, resp_bytes] of [[0, 0], [5, 0], [0, 5], [5, 5]]) {
     events.push(

@@ -13,7 +13,7 @@ import {
   type Sink,
   ZeekConnFormat,
 } from "sockscope";
-import { closeEvent } from "../_helpers/events.ts";
+import { closeEvent, everyCloseEvent } from "../_helpers/events.ts";
 import { banEvent, episodeEnd, httpApp, ruleAlert } from "../_helpers/detection_events.ts";
 import { connect, eventually, sendDatagram } from "../_helpers/client.ts";
 
@@ -458,6 +458,8 @@ test("from a live monitor: a TCP connection and a UDP flow become records with Z
   monitor.subscribe(log.handle, { data: log.wantsData });
   const opened: string[] = [];
   monitor.subscribe((e) => e.type === "conn.open" && opened.push(e.proto));
+  const closes: ConnCloseEvent[] = [];
+  monitor.subscribe((e) => e.type === "conn.close" && closes.push(e));
   let closed = false;
   try {
     const tcpPort = monitor.addresses.find((a) => a.proto === "tcp")!.port;
@@ -490,6 +492,9 @@ test("from a live monitor: a TCP connection and a UDP flow become records with Z
     assert.equal(udp.orig_ip_bytes, 32);
     assert.equal(udp.conn_state, "S0");
     assert.equal(udp.history, "D");
+    // The monitor's own records take the tab-separated log's in-place path.
+    assert.equal(closes.length, 2);
+    for (const ev of closes) assert.equal(inPlaceLine(tsv, ev), tsv.encode(ev), ev.proto);
   } finally {
     if (!closed) await monitor.close();
     await log.close();
@@ -517,4 +522,53 @@ test("service: Zeek's analyzer names for what the fingerprints recognised; the g
   for (const ev of [httpApp(), ruleAlert(), banEvent(), episodeEnd()]) {
     assert.equal(tsv.encode(ev), undefined, ev.type);
   }
+});
+
+/** The tab-separated line `format` writes in place for `ev`, or undefined where it declines. */
+function inPlaceLine(format: ZeekConnFormat, ev: ConnCloseEvent): string | undefined {
+  const bound = format.bound(ev);
+  if (bound === 0) return undefined;
+  const buf = new Uint8Array(bound);
+  const end = format.encodeInto(buf, 0, ev);
+  return end < 0 ? undefined : new TextDecoder().decode(buf.subarray(0, end));
+}
+
+test("the in-place line is the string path's text, byte for byte, for every kind of record", () => {
+  const events = everyCloseEvent();
+  // UDP flows with nothing answered, and with nothing at all (history "(empty)").
+  events.push(
+    closeEvent({ proto: "udp", orig_pkts: 0, resp_pkts: 0, orig_bytes: 0, resp_bytes: 0 }),
+    closeEvent({ proto: "udp", orig_pkts: undefined, resp_pkts: undefined }),
+    closeEvent({ start: "1969-12-31T23:59:59.250Z", duration: 0.0004 }),
+    closeEvent({ duration: 12345.6789, orig_bytes: 2 ** 40, resp_bytes: 2 ** 31 }),
+  );
+  assert.ok(events.length > 300, `${events.length} records`);
+  for (const ev of events) {
+    assert.equal(inPlaceLine(tsv, ev), tsv.encode(ev), ev.uid);
+  }
+});
+
+test("the in-place line declines what Zeek escapes or a foreign time form; the writer then writes the string path", async () => {
+  const cases: Partial<ConnCloseEvent>[] = [
+    { src: "fe80::1%\teth0" },
+    { uid: "-" },
+    { uid: "(empty)" },
+    { uid: "" },
+    { community_id: "1:\\x" },
+    { dst: "caf\u00e9" },
+    { start: "2026-11-26T10:00:00Z" },
+    { orig_bytes: Number.NaN },
+  ];
+  const sink = memorySink();
+  const log = new RecordWriter(sink, new ZeekConnFormat());
+  for (const extra of cases) {
+    const ev = closeEvent(extra);
+    assert.equal(inPlaceLine(tsv, ev), undefined, JSON.stringify(extra));
+    log.handle(ev);
+  }
+  // The JSON log has no in-place path.
+  assert.equal(json.bound(closeEvent()), 0);
+  await log.close();
+  const lines = sink.text().split("\n").filter((l) => !l.startsWith("#") && l !== "");
+  assert.deepEqual(lines, cases.map((extra) => tsv.encode(closeEvent(extra))!.slice(0, -1)));
 });
