@@ -18,6 +18,7 @@ import { HELP } from "./help.ts";
 import { runListen } from "./listen_command.ts";
 import { runCheck } from "./check_command.ts";
 import { UsageError } from "./usage_error.ts";
+import { dropStackTraces } from "./stack_traces.ts";
 
 const encoder = new TextEncoder();
 
@@ -65,4 +66,7 @@ export { loadPlatform } from "../src/runtime/platform.ts";
 export type { Platform, SignalName, StdStream } from "../src/runtime/platform.ts";
 
 const platform = await loadPlatform();
-if (platform.isMain(import.meta)) platform.exit(await run(platform, platform.args));
+if (platform.isMain(import.meta)) {
+  dropStackTraces(platform.env);
+  platform.exit(await run(platform, platform.args));
+}
