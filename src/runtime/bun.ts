@@ -18,8 +18,8 @@ import { bunApi, type BunSocket, type BunSocketHandler, type BunTcpListener } fr
 import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
 import { asError } from "./accept_errors.ts";
 import { drainAcceptQueue } from "./accept_drain.ts";
-import { withDeadline } from "./connect_error.ts";
-import { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "../net/connect.ts";
+import { Dial } from "./dial.ts";
+import type { TcpConnectOptions } from "../net/connect.ts";
 import { recordedPeer } from "./peer_name.ts";
 import { shutdownWrite } from "./half_close.ts";
 
@@ -334,19 +334,27 @@ const OUTBOUND: BunSocketHandler<BunConn> = {
 
 /** Outbound on `Bun.connect` (native sockets, as listeners use `Bun.listen`). */
 function connectTcp(options: TcpConnectOptions): Promise<Conn> {
-  const attempt = bunApi().connect<BunConn>({
-    hostname: options.hostname,
-    port: options.port,
-    allowHalfOpen: true,
-    socket: OUTBOUND,
-  }).then((socket) => socket.data as Conn);
-  return withDeadline(
-    attempt,
-    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
-    // Bun.connect cannot be cancelled; a late connection is closed on arrival.
-    () => {},
-    (conn) => conn.close(),
-  );
+  return new BunDial(options).promise;
+}
+
+class BunDial extends Dial<Conn> {
+  constructor(options: TcpConnectOptions) {
+    super(options);
+    bunApi().connect<BunConn>({
+      hostname: options.hostname,
+      port: options.port,
+      allowHalfOpen: true,
+      socket: OUTBOUND,
+    }).then((socket) => this.opened(socket.data as Conn), (err) => this.failed(err));
+    this.arm();
+  }
+
+  /** Bun.connect cannot be cancelled; a late connection is closed on arrival. */
+  protected cancel(): void {}
+
+  protected discard(conn: Conn): void {
+    conn.close();
+  }
 }
 
 /**

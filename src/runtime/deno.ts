@@ -26,8 +26,8 @@ import type { DatagramCallback, UdpListener, UdpListenOptions } from "../net/dat
 import { normalizeAddress } from "../net/ip.ts";
 import { bindError } from "./bind_error.ts";
 import { drainAcceptQueue } from "./accept_drain.ts";
-import { withDeadline } from "./connect_error.ts";
-import { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "../net/connect.ts";
+import { Dial } from "./dial.ts";
+import type { TcpConnectOptions } from "../net/connect.ts";
 import { AcceptBackoff, asError, isDeadConnection, isExhaustion } from "./accept_errors.ts";
 import {
   denoApi,
@@ -307,20 +307,31 @@ class DenoListener implements TcpListener {
  * downloads short). Like accepted Deno sockets, these cannot send a RST.
  */
 function connectTcp(options: TcpConnectOptions): Promise<Conn> {
-  // Deno.connect has no timeout of its own: an AbortController gives it one.
-  const abort = new AbortController();
-  const attempt = denoApi().connect({
-    hostname: options.hostname,
-    port: options.port,
-    transport: "tcp",
-    signal: abort.signal,
-  }).then((conn) => new DenoConn(conn, ignore));
-  return withDeadline(
-    attempt,
-    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
-    () => abort.abort(),
-    (conn) => conn.close(),
-  );
+  return new DenoDial(options).promise;
+}
+
+/** Deno.connect has no timeout of its own: an AbortController gives it one. */
+class DenoDial extends Dial<Conn> {
+  #abort = new AbortController();
+
+  constructor(options: TcpConnectOptions) {
+    super(options);
+    denoApi().connect({
+      hostname: options.hostname,
+      port: options.port,
+      transport: "tcp",
+      signal: this.#abort.signal,
+    }).then((conn) => this.opened(new DenoConn(conn, ignore)), (err) => this.failed(err));
+    this.arm();
+  }
+
+  protected cancel(): void {
+    this.#abort.abort();
+  }
+
+  protected discard(conn: Conn): void {
+    conn.close();
+  }
 }
 
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {

@@ -24,13 +24,14 @@ import { bindError } from "./bind_error.ts";
 import { type LocalEnd, sharedLocalEnd } from "./local_end.ts";
 import { asError, isExhaustion } from "./accept_errors.ts";
 import { drainAcceptQueue } from "./accept_drain.ts";
-import { withDeadline } from "./connect_error.ts";
-import { DEFAULT_CONNECT_TIMEOUT_MS, type TcpConnectOptions } from "../net/connect.ts";
+import { Dial } from "./dial.ts";
+import type { TcpConnectOptions } from "../net/connect.ts";
 import { recordedPeer } from "./peer_name.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
 type Warn = (warning: ListenerWarning) => void;
 const ignore: Warn = () => {};
+const noop = (): void => {};
 
 class NodeConn implements Conn {
   readonly localAddress: string;
@@ -236,23 +237,36 @@ function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<Tcp
   });
 }
 
-function connectTcp(options: TcpConnectOptions): Promise<Conn> {
-  const socket = netConnect({ host: options.hostname, port: options.port, allowHalfOpen: true });
-  // Until start() a failure is the promise's; never an unhandled 'error'.
-  socket.on("error", () => {});
-  const attempt = new Promise<Conn>((resolve, reject) => {
-    socket.once("connect", () => {
-      socket.off("error", reject);
-      resolve(new NodeConn(socket, undefined, ignore, true));
+/** Outbound on node:net: the socket's first `connect` or `error` settles the attempt. */
+class NodeDial extends Dial<Conn> {
+  #socket: Socket;
+  #onError = (err: Error): void => this.failed(err);
+
+  constructor(options: TcpConnectOptions) {
+    super(options);
+    const socket = netConnect({ host: options.hostname, port: options.port, allowHalfOpen: true });
+    this.#socket = socket;
+    socket.on("error", this.#onError);
+    socket.on("connect", () => {
+      // Until start() an error must not be an unhandled 'error' event.
+      socket.removeListener("error", this.#onError);
+      socket.on("error", noop);
+      this.opened(new NodeConn(socket, undefined, ignore, true));
     });
-    socket.once("error", reject);
-  });
-  return withDeadline(
-    attempt,
-    { ...options, timeoutMs: options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
-    () => socket.destroy(),
-    (conn) => conn.close(),
-  );
+    this.arm();
+  }
+
+  protected cancel(): void {
+    this.#socket.destroy();
+  }
+
+  protected discard(conn: Conn): void {
+    conn.close();
+  }
+}
+
+function connectTcp(options: TcpConnectOptions): Promise<Conn> {
+  return new NodeDial(options).promise;
 }
 
 function listenUdp(options: UdpListenOptions, onDatagram: DatagramCallback): Promise<UdpListener> {

@@ -85,7 +85,7 @@ for (const name of adapters) {
       assert.match(err.message, /refused/);
     });
 
-    test("timeout: ConnectError with reason timeout after timeoutMs; abort rejects with the reason", async () => {
+    test("timeout: ConnectError with reason timeout after timeoutMs; abort (before or during) rejects with the reason", async () => {
       adapter = await loadAdapter(name);
       const hole = await blackHole();
       try {
@@ -104,6 +104,13 @@ for (const name of adapters) {
         });
         abort.abort(new Error("operator gave up"));
         await assert.rejects(attempt, /operator gave up/);
+        // A signal aborted before the call: rejected with its reason all the same.
+        const gone = new AbortController();
+        gone.abort(new Error("never started"));
+        await assert.rejects(
+          adapter.connectTcp({ hostname: "127.0.0.1", port: hole.port, signal: gone.signal }),
+          /never started/,
+        );
       } finally {
         hole.stop();
       }
