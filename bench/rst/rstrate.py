@@ -9,7 +9,7 @@ completed connections/s and the ratio ours/plain. Every sockscope log is
 checked: one conn.open and one conn.close per connection, at least one per
 connection the client completed.
 
-usage: python3 bench/rst/rstrate.py [--rounds 3] [--secs 5] [--conc 16] [--src DIR] [deno node bun]
+usage: python3 bench/rst/rstrate.py [--rounds 3] [--secs 5] [--conc 16] [--warmup 1] [--src DIR] [deno node bun]
 (--src: a checkout whose cli/main.ts and npm/esm/cli/main.js are measured; default the repo)
 """
 import argparse, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, time
@@ -44,12 +44,15 @@ def passive_opens():
     return int(rows[1][rows[0].index("PassiveOpens")])
 
 
-def run_one(argv, port, gen, secs, conc):
+def run_one(argv, port, gen, secs, conc, warmup):
     before = passive_opens()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         wait_listening(port, proc)
         time.sleep(0.3)
+        if warmup > 0:
+            # As the shared harness does before every sample: the JITs compile the hot paths.
+            subprocess.run([gen, str(port), str(warmup), str(conc)], capture_output=True, timeout=warmup + 30)
         out = subprocess.run([gen, str(port), str(secs), str(conc)], capture_output=True, text=True, timeout=secs + 30).stdout
         m = dict(re.findall(r"(\w+)=([\d.]+)", out))
         os.killpg(proc.pid, signal.SIGTERM)
@@ -84,6 +87,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--secs", type=float, default=5)
     ap.add_argument("--conc", type=int, default=16)
+    ap.add_argument("--warmup", type=float, default=1, help="seconds of the same load before each sample (0: none)")
     ap.add_argument("--src", default=root)
     ap.add_argument("runtimes", nargs="*", default=["deno", "node", "bun"])
     a = ap.parse_args()
@@ -103,10 +107,10 @@ def main():
         res = {"plain": [], "ours": [], "checks": []}
         for r in range(a.rounds):
             port = free_port()
-            res["plain"].append(run_one(plain + [str(port)], port, gen, a.secs, a.conc))
+            res["plain"].append(run_one(plain + [str(port)], port, gen, a.secs, a.conc, a.warmup))
             port = free_port()
             log = os.path.join(logs, f"{rt}-{r}.ndjson")
-            s = run_one(ours + ["listen", "-p", str(port), "--print", "none", "--log", log], port, gen, a.secs, a.conc)
+            s = run_one(ours + ["listen", "-p", str(port), "--print", "none", "--log", log], port, gen, a.secs, a.conc, a.warmup)
             res["ours"].append(s)
             res["checks"].append(check_log(log, s))
             os.remove(log)
