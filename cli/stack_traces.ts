@@ -1,14 +1,15 @@
 /**
  * The CLI process does without JavaScript stack traces unless asked for.
  *
- * Why: Node's socket streams read `err.stack` of every read error they get
- * (`destroy` captures it before going async), so each connection a scanner
- * resets (`nmap -sT`) costs the capture and formatting of an `ECONNRESET`
- * stack that nobody reads. Under the scanner benchmark that was a quarter of
- * the monitor's CPU on Node (bench/RESULTS.md). The monitor reports errors in
- * one line and never prints a stack; an uncaught exception still shows the
- * file, line and source of the throw (the runtimes print those from the
- * error's location, not from its stack).
+ * Why: Node and Bun build an error with a stack trace for every connection a
+ * peer resets, and Node's socket streams read its `err.stack` (`destroy`
+ * captures it before going async), so each connection a scanner resets
+ * (`nmap -sT`) costs the capture and formatting of an `ECONNRESET` stack that
+ * nobody reads. Under the scanner benchmark that was a tenth to
+ * a fifth of the monitor's CPU on Node and Bun (bench/RESULTS.md). The
+ * monitor reports errors in one line and never prints a stack; an uncaught
+ * exception still shows the file, line and source of the throw (the
+ * runtimes print those from the error's location, not from its stack).
  *
  * Only the command's own process is changed: `main()` called from a
  * program leaves the host's stack traces alone.
