@@ -184,7 +184,8 @@ class Histogram {
 export class MetricsCollector {
   #options: MetricsCollectorOptions;
   #startSeconds: number;
-  #listeners = new Map<string, ListenerCounts>();
+  /** By protocol and port, as one number (UDP ports past 65535): no key string per event. */
+  #listeners = new Map<number, ListenerCounts>();
   #durations = new Map<Proto, Histogram>();
   #bounds: readonly number[];
   #warnings = new Map<WarningKind, number>();
@@ -292,7 +293,7 @@ export class MetricsCollector {
   };
 
   #listener(proto: Proto, port: number): ListenerCounts {
-    const key = `${proto}/${port}`;
+    const key = proto === "udp" ? 65536 + port : port;
     let l = this.#listeners.get(key);
     if (l === undefined) {
       l = new ListenerCounts(proto, port);

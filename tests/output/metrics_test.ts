@@ -204,6 +204,33 @@ test("render: exact counters by listener, reason, direction and kind after a kno
   assert.equal(s.has("sockscope_tcp_received_bytes_total"), false);
 });
 
+test("render: a TCP and a UDP listener on one port are separate series", () => {
+  const c = new MetricsCollector();
+  for (
+    const ev of [
+      { ts, type: "listener.up", proto: "tcp", host: "127.0.0.1", port: 53 },
+      { ts, type: "listener.up", proto: "udp", host: "127.0.0.1", port: 53 },
+      { ...flow("T1", "tcp", 53), type: "conn.open" },
+      { ...flow("T2", "tcp", 53), type: "conn.open" },
+      { ...flow("U1", "udp", 53), type: "conn.open" },
+      close("T1", "tcp", 53, { orig_bytes: 7 }),
+      close("U1", "udp", 53, {
+        reason: "idle-timeout",
+        orig_bytes: 30,
+        orig_pkts: 1,
+        resp_pkts: 0,
+      }),
+    ] as MonitorEvent[]
+  ) c.observe(ev);
+  const s = samples(c.render());
+  assert.equal(s.get('sockscope_connections_opened_total{proto="tcp",port="53"}'), 2);
+  assert.equal(s.get('sockscope_connections_opened_total{proto="udp",port="53"}'), 1);
+  assert.equal(s.get('sockscope_connections_active{proto="tcp",port="53"}'), 1);
+  assert.equal(s.get('sockscope_connections_active{proto="udp",port="53"}'), 0);
+  assert.equal(s.get('sockscope_received_bytes_total{proto="tcp",port="53"}'), 7);
+  assert.equal(s.get('sockscope_received_bytes_total{proto="udp",port="53"}'), 30);
+});
+
 test("render: alerts by origin and severity and by signature, bans, services", () => {
   const c = collected();
   for (const ev of detection()) c.observe(ev);
