@@ -4,8 +4,8 @@
  *
  * Why a class rather than a promise wrapped around the runtime's: a tap
  * dials once per client connection, and the wrapped form (three promises, a
- * dozen closures and `once` wrappers per attempt) was ~1.9 KB of garbage and
- * a sixth of the CPU of a tapped connection on Node (bench/RESULTS.md). An
+ * dozen closures and `once` wrappers per attempt) was ~1.9 KB of garbage
+ * per tapped connection on Node, of which this saves 1.6 (bench/RESULTS.md). An
  * adapter subclasses it, starts the runtime's connect, calls
  * {@linkcode Dial.arm}, and reports the outcome with
  * {@linkcode Dial.opened} or {@linkcode Dial.failed}.
