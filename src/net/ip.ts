@@ -190,11 +190,42 @@ export function parseIp(address: string): Uint8Array | null {
   return length === 0 ? null : SCRATCH.slice(0, length);
 }
 
-/** True when `bytes[at..at+15]` is an IPv4-mapped IPv6 address (`::ffff:0:0/96`). */
-function isV4Mapped(bytes: Uint8Array, at: number): boolean {
+/**
+ * True when `bytes[at..at+15]` is an IPv4-mapped IPv6 address (`::ffff:0:0/96`).
+ *
+ * @example
+ * ```ts
+ * import { isV4Mapped, parseIp } from "./ip.ts";
+ * isV4Mapped(parseIp("::ffff:192.0.2.1")!); // true
+ * ```
+ *
+ * @param bytes Address bytes, as {@linkcode parseIpInto} writes them.
+ * @param at Where the 16 bytes of the IPv6 address start (default 0).
+ * @returns Whether they are in `::ffff:0:0/96`.
+ */
+export function isV4Mapped(bytes: Uint8Array, at = 0): boolean {
   if (bytes[at + 10] !== 0xff || bytes[at + 11] !== 0xff) return false;
   for (let i = at; i < at + 10; i++) if (bytes[i] !== 0) return false;
   return true;
+}
+
+/**
+ * The IP version of an address as a packet would carry it: 4 for IPv4 and
+ * IPv4-mapped IPv6, 6 for other IPv6, 0 for text that is not an IP literal.
+ *
+ * @example
+ * ```ts
+ * import { ipVersion } from "./ip.ts";
+ * ipVersion("::ffff:192.0.2.1"); // 4
+ * ipVersion("2001:db8::1"); // 6
+ * ```
+ *
+ * @param address An IP literal.
+ * @returns 4, 6 or 0.
+ */
+export function ipVersion(address: string): 0 | 4 | 6 {
+  const family = parseIpInto(address, SCRATCH);
+  return family === 0 ? 0 : family === 4 || isV4Mapped(SCRATCH) ? 4 : 6;
 }
 
 /**

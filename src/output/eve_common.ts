@@ -7,11 +7,10 @@
  */
 
 import type { ServiceName } from "../detect/app_info.ts";
-import { parseIpInto } from "../net/ip.ts";
+import { ipVersion } from "../net/ip.ts";
 import { sha1 } from "../format/sha1.ts";
 import { isoTimestamp, parseIsoTimestamp } from "../format/timestamp.ts";
 
-const SCRATCH = new Uint8Array(16);
 const DIGEST = new Uint8Array(20);
 const UID_SCRATCH = new Uint8Array(64);
 /** The last address asked about and its answer: a listener's address repeats in every record. */
@@ -92,16 +91,10 @@ function uidBytes(uid: string): Uint8Array {
  */
 export function eveIpVersion(address: string): 0 | 4 | 6 {
   if (address === lastAddress) return lastVersion;
-  const family = parseIpInto(address, SCRATCH);
-  const version = family === 0 ? 0 : family === 4 || isV4Mapped(SCRATCH) ? 4 : 6;
+  const version = ipVersion(address);
   lastAddress = address;
   lastVersion = version;
   return version;
-}
-
-function isV4Mapped(b: Uint8Array): boolean {
-  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
-  return b[10] === 0xff && b[11] === 0xff;
 }
 
 /**

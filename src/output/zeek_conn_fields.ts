@@ -10,7 +10,7 @@
 
 import type { ServiceName } from "../detect/app_info.ts";
 import type { ConnCloseEvent } from "../monitor/events.ts";
-import { parseIpInto } from "../net/ip.ts";
+import { ipVersion, isV4Mapped, parseIpInto } from "../net/ip.ts";
 
 /** IP header plus UDP header, per datagram, for `orig_ip_bytes`/`resp_ip_bytes` of UDP flows. */
 const UDP_IP_OVERHEAD_V4 = 20 + 8;
@@ -32,8 +32,7 @@ const SCRATCH = new Uint8Array(16);
  * ```
  */
 export function udpIpOverhead(ev: ConnCloseEvent): number {
-  const family = parseIpInto(ev.src ?? ev.dst, SCRATCH);
-  return family === 16 && !isV4Mapped(SCRATCH) ? UDP_IP_OVERHEAD_V6 : UDP_IP_OVERHEAD_V4;
+  return ipVersion(ev.src ?? ev.dst) === 6 ? UDP_IP_OVERHEAD_V6 : UDP_IP_OVERHEAD_V4;
 }
 
 /**
@@ -136,12 +135,6 @@ export function zeekHistory(ev: ConnCloseEvent): string {
   // A refusal is the responder's reset, already told.
   const resp = refused ? "" : ev.resp_end === "fin" ? "f" : ev.resp_end === "rst" ? "r" : "";
   return start + data + (ev.first_end === "resp" ? resp + orig : orig + resp);
-}
-
-/** Whether the 16 address bytes in `b` are an IPv4-mapped IPv6 address. */
-function isV4Mapped(b: Uint8Array): boolean {
-  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
-  return b[10] === 0xff && b[11] === 0xff;
 }
 
 /**
