@@ -159,6 +159,11 @@ export function writeOpenLine(buf: Uint8Array, at: number, ev: ConnOpenEvent): n
   return o + 1;
 }
 
+/** A count or duration the byte path writes: not negative, not NaN, not infinite. */
+function finite(n: number): boolean {
+  return n >= 0 && n < Infinity;
+}
+
 /** A byte count as {@linkcode formatBytes} writes it. */
 function putSize(buf: Uint8Array, o: number, n: number): number {
   if (n >= 0 && n < 1024 && Number.isInteger(n)) return putBytes(buf, putJsonNumber(buf, o, n), B);
@@ -177,8 +182,7 @@ function putSize(buf: Uint8Array, o: number, n: number): number {
 export function writeCloseLine(buf: Uint8Array, at: number, input: CloseLineInput): number {
   const ev = input.event;
   if (ev.error || !validPort(ev.sport) || !validPort(ev.dport)) return -1;
-  if (!(ev.orig_bytes >= 0) || !(ev.resp_bytes >= 0) || ev.orig_bytes === Infinity) return -1;
-  if (!(ev.resp_bytes < Infinity) || !(ev.duration >= 0) || !(ev.duration < Infinity)) return -1;
+  if (!finite(ev.orig_bytes) || !finite(ev.resp_bytes) || !finite(ev.duration)) return -1;
   let o = putTime(buf, at, ev.ts);
   if (o < 0) return -1;
   o = putBytes(buf, o, CLOSE);

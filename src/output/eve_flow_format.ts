@@ -14,12 +14,16 @@ import type { ConnAppEvent, ConnCloseEvent, MonitorEvent } from "../monitor/even
 import type { RecordFormat } from "./record_format.ts";
 import { eveAppProto, eveFlowId, eveIpVersion, eveTime } from "./eve_common.ts";
 import {
+  ACK,
   eveFlowAge,
   eveFlowLineBound,
   eveFlowReason,
   eveFlowState,
   eveTcpFlags,
   eveTcpState,
+  FIN,
+  RST,
+  SYN,
   writeEveFlowLine,
 } from "./eve_flow_line.ts";
 import { eveAlert, type FlowApps } from "./eve_alert.ts";
@@ -130,11 +134,6 @@ export class EveFlowFormat implements RecordFormat {
     return "";
   }
 }
-
-const FIN = 0x01;
-const SYN = 0x02;
-const RST = 0x04;
-const ACK = 0x10;
 
 function hex2(n: number): string {
   return (n < 16 ? "0" : "") + n.toString(16);

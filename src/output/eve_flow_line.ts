@@ -14,10 +14,14 @@ import { isMonitorTimestamp, parseIsoTimestamp } from "../format/timestamp.ts";
 import { eveAppProto, eveFlowId, eveIpVersion } from "./eve_common.ts";
 import { lit, putBytes, putJsonNumber, putJsonString } from "./line_bytes.ts";
 
-const FIN = 0x01;
-const SYN = 0x02;
-const RST = 0x04;
-const ACK = 0x10;
+/** TCP flag bits, as {@linkcode eveTcpFlags} packs them. */
+export const FIN = 0x01;
+/** TCP flag bits, as {@linkcode eveTcpFlags} packs them. */
+export const SYN = 0x02;
+/** TCP flag bits, as {@linkcode eveTcpFlags} packs them. */
+export const RST = 0x04;
+/** TCP flag bits, as {@linkcode eveTcpFlags} packs them. */
+export const ACK = 0x10;
 
 /**
  * The TCP flags seen to the server (bits 8-15) and to the client (bits 0-7):
