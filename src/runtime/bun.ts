@@ -351,10 +351,6 @@ class BunDial extends Dial<Conn> {
 
   /** Bun.connect cannot be cancelled; a late connection is closed on arrival. */
   protected cancel(): void {}
-
-  protected discard(conn: Conn): void {
-    conn.close();
-  }
 }
 
 /**

@@ -328,10 +328,6 @@ class DenoDial extends Dial<Conn> {
   protected cancel(): void {
     this.#abort.abort();
   }
-
-  protected discard(conn: Conn): void {
-    conn.close();
-  }
 }
 
 function listenTcp(options: TcpListenOptions, onConn: ConnCallback): Promise<TcpListener> {

@@ -21,22 +21,21 @@ import { connectError } from "./connect_error.ts";
  * A connection attempt: {@linkcode Dial.promise} resolves with the
  * connection, or rejects with a `ConnectError` (`timeout` when the deadline
  * passes first) or the abort signal's reason. A connection that completes
- * after the attempt gave up is closed by {@linkcode Dial.discard}.
+ * after the attempt gave up is closed on arrival.
  *
  * @example
  * ```ts
  * import { Dial } from "./dial.ts";
- * class FakeDial extends Dial<string> {
+ * class FakeDial extends Dial<{ name: string; close(): void }> {
  *   protected cancel(): void {}
- *   protected discard(_conn: string): void {}
  * }
  * const dial = new FakeDial({ hostname: "127.0.0.1", port: 9, timeoutMs: 1000 });
  * dial.arm();
- * dial.opened("connected");
- * console.log(await dial.promise); // "connected"
+ * dial.opened({ name: "connected", close() {} });
+ * console.log((await dial.promise).name); // "connected"
  * ```
  */
-export abstract class Dial<T> {
+export abstract class Dial<T extends { close(): void }> {
   /** Settles once: the connection, or why there is none. */
   readonly promise: Promise<T>;
   #options: TcpConnectOptions;
@@ -57,8 +56,6 @@ export abstract class Dial<T> {
 
   /** Gives up on the runtime's attempt (the deadline passed, or the signal aborted). */
   protected abstract cancel(): void;
-  /** Closes a connection that arrived after the attempt gave up. */
-  protected abstract discard(conn: T): void;
 
   /** Starts the deadline and listens to the signal; call once the runtime's attempt is under way. */
   arm(): void {
@@ -80,7 +77,7 @@ export abstract class Dial<T> {
   /** The runtime connected. */
   opened(conn: T): void {
     if (this.#settled) {
-      this.discard(conn);
+      conn.close(); // arrived after the attempt gave up
       return;
     }
     this.#finish();

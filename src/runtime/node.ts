@@ -30,8 +30,8 @@ import { recordedPeer } from "./peer_name.ts";
 
 const WRITE_HIGH_WATER = 64 * 1024;
 type Warn = (warning: ListenerWarning) => void;
-const ignore: Warn = () => {};
 const noop = (): void => {};
+const ignore: Warn = noop;
 
 /** Where a started socket's shared listeners find their connection. */
 const CONN: unique symbol = Symbol("sockscope.conn");
@@ -286,10 +286,6 @@ class NodeDial extends Dial<Conn> {
 
   protected cancel(): void {
     this.#socket.destroy();
-  }
-
-  protected discard(conn: Conn): void {
-    conn.close();
   }
 }
 
