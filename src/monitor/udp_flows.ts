@@ -43,6 +43,11 @@ export function udpCommunityId(
   }
 }
 
+/** The table's key of a flow's 4-tuple. */
+function flowKey(src: string, sport: number, dst: string, dport: number): string {
+  return `${src}|${sport}|${dst}|${dport}`;
+}
+
 /** One UDP flow (a 5-tuple seen recently). */
 export interface UdpFlow {
   /** The flow's uid, shared by its datagram events. */
@@ -107,7 +112,7 @@ export class UdpFlows {
 
   /** Counts one datagram from `src:sport` to `dst:dport`; opens its flow if new. */
   received(src: string, sport: number, dst: string, dport: number, len: number): UdpFlow {
-    const key = `${src}|${sport}|${dst}|${dport}`;
+    const key = flowKey(src, sport, dst, dport);
     const now = Date.now();
     let flow = this.#flows.get(key);
     if (flow === undefined) {
@@ -128,12 +133,12 @@ export class UdpFlows {
 
   /** Whether `src:sport` to `dst:dport` is a flow open now. */
   has(src: string, sport: number, dst: string, dport: number): boolean {
-    return this.#flows.has(`${src}|${sport}|${dst}|${dport}`);
+    return this.#flows.has(flowKey(src, sport, dst, dport));
   }
 
   /** Counts one datagram of the responder's (tap mode: the upstream's answer); it keeps the flow alive. */
   answered(flow: UdpFlow, len: number): void {
-    const key = `${flow.src}|${flow.sport}|${flow.dst}|${flow.dport}`;
+    const key = flowKey(flow.src, flow.sport, flow.dst, flow.dport);
     // Only a live flow: an answer after the flow ended starts nothing.
     if (this.#flows.get(key) !== flow) return;
     this.#flows.delete(key);
@@ -194,7 +199,7 @@ export class UdpFlows {
   }
 
   #end(flow: UdpFlow, reason: "idle-timeout" | "shutdown", now: number): void {
-    this.#flows.delete(`${flow.src}|${flow.sport}|${flow.dst}|${flow.dport}`);
+    this.#flows.delete(flowKey(flow.src, flow.sport, flow.dst, flow.dport));
     // The flow ended when it went quiet, not when the sweep noticed.
     const end = reason === "idle-timeout" ? flow.lastMs : now;
     const up = flow.upstream;

@@ -54,7 +54,9 @@ export function everyCloseEvent(): ConnCloseEvent[] {
     [null, null, "::"],
   ];
   let n = 0;
+  const uid = () => `C${String(n++).padStart(17, "0")}`;
   for (const [src, sport, dst] of peers) {
+    const peer = { src, sport, dst, community_id: src === null ? undefined : "1:x=" };
     for (const reason of reasons) {
       for (const orig_end of ends) {
         for (const resp_end of ends) {
@@ -62,11 +64,8 @@ export function everyCloseEvent(): ConnCloseEvent[] {
           out.push(closeEvent({
             service: SERVICES[n % SERVICES.length],
             duration: (n % 7) * 0.3337,
-            uid: `C${String(n++).padStart(17, "0")}`,
-            src,
-            sport,
-            dst,
-            community_id: src === null ? undefined : "1:x=",
+            uid: uid(),
+            ...peer,
             reason,
             orig_end,
             resp_end,
@@ -77,11 +76,8 @@ export function everyCloseEvent(): ConnCloseEvent[] {
       }
       // Tap mode: reached, and each way of not reaching the upstream.
       out.push(closeEvent({
-        uid: `C${String(n++).padStart(17, "0")}`,
-        src,
-        sport,
-        dst,
-        community_id: src === null ? undefined : "1:x=",
+        uid: uid(),
+        ...peer,
         reason,
         upstream_addr: "10.9.9.9",
         upstream_port: 22,
@@ -90,11 +86,8 @@ export function everyCloseEvent(): ConnCloseEvent[] {
       }));
       for (const upstream_error of ["refused", "unreachable", "timeout", "error"] as const) {
         out.push(closeEvent({
-          uid: `C${String(n++).padStart(17, "0")}`,
-          src,
-          sport,
-          dst,
-          community_id: src === null ? undefined : "1:x=",
+          uid: uid(),
+          ...peer,
           reason,
           upstream_addr: "10.9.9.9",
           upstream_port: 22,
@@ -110,7 +103,7 @@ export function everyCloseEvent(): ConnCloseEvent[] {
     for (const [orig_pkts, resp_pkts] of [[1, 0], [3, 2], [0, 0]]) {
       for (const reason of ["idle-timeout", "shutdown"] as const) {
         out.push(closeEvent({
-          uid: `C${String(n++).padStart(17, "0")}`,
+          uid: uid(),
           proto: "udp",
           src,
           dst,
