@@ -43,6 +43,32 @@ test("a view handed to a write stays intact while records are pushed and the buf
   assert.equal(q.bytes, 0);
 });
 
+test("a queue that is never empty when a write ends keeps one buffer, and its records in order", () => {
+  // A writer that keeps up: records arrive during every write, so some are
+  // always left when it shifts what it wrote.
+  const q = new ByteQueue();
+  let pushed = 0;
+  let next = 0;
+  const out: string[] = [];
+  q.push("first\n");
+  const buffer = q.peek(Infinity).bytes.buffer;
+  q.shift(1);
+  for (let round = 0; round < 2_000; round++) {
+    for (let i = 0; i < 30; i++) q.push(`record ${pushed++} ${"z".repeat(round % 90)}\n`);
+    const inFlight = q.peek(Infinity);
+    for (let i = 0; i < 5; i++) q.push(`record ${pushed++} ${"z".repeat(round % 90)}\n`);
+    out.push(text(inFlight.bytes));
+    assert.equal(inFlight.bytes.buffer, buffer, `round ${round}: still the first buffer`);
+    q.shift(inFlight.count);
+    assert.equal(q.records, 5, "the records that came during the write are left");
+  }
+  out.push(text(q.peek(Infinity).bytes));
+  for (const line of out.join("").trimEnd().split("\n")) {
+    assert.equal(line.split(" ")[1], String(next++), "in order, none lost or torn");
+  }
+  assert.equal(next, pushed);
+});
+
 test("an NDJSON log written while events keep arriving during slow writes loses and tears nothing", async () => {
   // A sink that resolves late and only then reads what it was given: bytes
   // changed under a pending write would show up here.
