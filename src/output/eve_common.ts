@@ -8,15 +8,11 @@
 
 import type { ServiceName } from "../detect/app_info.ts";
 import { ipVersion } from "../net/ip.ts";
-import { sha1 } from "../format/sha1.ts";
 import { isoTimestamp, parseIsoTimestamp } from "../format/timestamp.ts";
 
-const DIGEST = new Uint8Array(20);
-const UID_SCRATCH = new Uint8Array(64);
 /** The last address asked about and its answer: a listener's address repeats in every record. */
 let lastAddress = "";
 let lastVersion: 0 | 4 | 6 = 0;
-const ENCODER = new TextEncoder();
 /** 2^32, to assemble the 51-bit flow id from two 32-bit halves. */
 const HIGH = 0x1_0000_0000;
 
@@ -44,9 +40,11 @@ export function eveTime(iso: string, field: string): [string, number] {
 /**
  * The flow id of a connection: Suricata's is a 64-bit number cut to 51 bits
  * "as JavaScript and even JSON often seem to max out there" (flow.h); this
- * one is the first 51 bits of the SHA-1 of the uid, so the same connection
- * always gets the same id (in its `flow` record and in its alerts), and it
- * stays a safe JSON integer.
+ * one is a 51-bit hash of the uid, so the same connection always gets the
+ * same id (in its `flow` record and in its alerts), and it stays a safe JSON
+ * integer. The hash is two FNV-1a lanes with murmur3's finaliser: uids are
+ * random already, so it only has to spread them, and a SHA-1 here was a
+ * second digest per connection next to the Community ID's.
  *
  * @example
  * ```ts
@@ -58,22 +56,23 @@ export function eveTime(iso: string, field: string): [string, number] {
  * @returns An integer below 2^51.
  */
 export function eveFlowId(uid: string): number {
-  const d = sha1(uidBytes(uid), DIGEST);
-  const high = ((d[0] << 16) | (d[1] << 8) | d[2]) & 0x7ffff;
-  const low = ((d[3] << 24) | (d[4] << 16) | (d[5] << 8) | d[6]) >>> 0;
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
+  for (let i = 0; i < uid.length; i++) {
+    const c = uid.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  const high = finalise(a ^ uid.length) & 0x7ffff;
+  const low = finalise(b + uid.length);
   return high * HIGH + low;
 }
 
-/** A uid's UTF-8 bytes; uids are ASCII, copied into a scratch buffer without an allocation. */
-function uidBytes(uid: string): Uint8Array {
-  const n = uid.length;
-  if (n > UID_SCRATCH.length) return ENCODER.encode(uid);
-  for (let i = 0; i < n; i++) {
-    const c = uid.charCodeAt(i);
-    if (c > 0x7f) return ENCODER.encode(uid);
-    UID_SCRATCH[i] = c;
-  }
-  return UID_SCRATCH.subarray(0, n);
+/** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+function finalise(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /**
