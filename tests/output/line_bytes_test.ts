@@ -28,8 +28,23 @@ test("putBytes copies constants of every length exactly and returns the end", ()
 test("putJsonNumber writes what JSON.stringify writes", () => {
   const buf = new Uint8Array(32);
   const values = [
-    0, 7, 9, 10, 99, 65535, 2147483647, 2147483648, 0.012, 1.5, -3, -0.25, 1e21, 123456.789,
-    Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY,
+    0,
+    7,
+    9,
+    10,
+    99,
+    65535,
+    2147483647,
+    2147483648,
+    0.012,
+    1.5,
+    -3,
+    -0.25,
+    1e21,
+    123456.789,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
   ];
   for (const v of values) {
     assert.equal(text(buf, putJsonNumber(buf, 0, v)), JSON.stringify(v), String(v));
