@@ -46,7 +46,8 @@ export function putBytes(buf: Uint8Array, o: number, b: Uint8Array): number {
   // The field names and punctuation between values are short: a loop the JIT
   // inlines beats set()'s call into the runtime. Through the tap on Node with
   // every output, set() and its memmove were ~2 % of the process's CPU
-  // (perf); the loop measured +15 % connections/s in the shared harness.
+  // (perf); the loop measured +9 % connections/s (median of 26 paired rounds,
+  // bench/RESULTS.md), though a micro-benchmark shows no difference.
   for (let i = 0; i < n; i++) buf[o + i] = b[i];
   return o + n;
 }
