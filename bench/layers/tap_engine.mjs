@@ -17,7 +17,9 @@ import { join } from "node:path";
 
 const [npm, variant = "all", blocksArg = "30", perArg = "2000"] = process.argv.slice(2);
 if (npm === undefined) {
-  console.error("usage: tap_engine.mjs NPM_DIR [none|console|log|zeek|eve|metrics|all] [BLOCKS] [PER_BLOCK]");
+  console.error(
+    "usage: tap_engine.mjs NPM_DIR [none|console|log|zeek|eve|metrics|all] [BLOCKS] [PER_BLOCK]",
+  );
   process.exit(2);
 }
 const { listen, NdjsonWriter, RecordWriter, ZeekConnFormat, EveFlowFormat, ConsoleWriter } =
@@ -91,7 +93,11 @@ const adapter = {
   canReset: true,
   listenTcp: (_options, onConn) => {
     accept = onConn;
-    return Promise.resolve({ localAddress: "127.0.0.1", localPort: 9000, close: () => Promise.resolve() });
+    return Promise.resolve({
+      localAddress: "127.0.0.1",
+      localPort: 9000,
+      close: () => Promise.resolve(),
+    });
   },
   listenUdp: () => Promise.reject(new Error("tap_engine: no UDP")),
   // The service answers the client's FIN with its own, then closes.
@@ -130,7 +136,9 @@ if (wanted.has("log")) {
   monitor.subscribe(log.handle);
   writers.push(log);
 }
-for (const [name, make] of [["zeek", () => new ZeekConnFormat()], ["eve", () => new EveFlowFormat()]]) {
+for (
+  const [name, make] of [["zeek", () => new ZeekConnFormat()], ["eve", () => new EveFlowFormat()]]
+) {
   if (!wanted.has(name)) continue;
   const format = make();
   const writer = new RecordWriter(await sinkFor(name), format);
@@ -181,7 +189,9 @@ const at = (q) => warm[Math.floor(q * (warm.length - 1))].toFixed(2);
 console.log(
   `${variant}: CPU-us per tapped connection min ${at(0)}  p25 ${at(0.25)}  median ${at(0.5)}` +
     `  (${closed} connections` +
-    (process.env.FILES === "1" ? ", files)" : `, ${(written / closed).toFixed(0)} B of output each)`),
+    (process.env.FILES === "1"
+      ? ", files)"
+      : `, ${(written / closed).toFixed(0)} B of output each)`),
 );
 if (process.env.FILES === "1") {
   const { rm } = await import("node:fs/promises");
