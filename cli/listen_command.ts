@@ -42,6 +42,8 @@ const encoder = new TextEncoder();
 const OUTPUT_BUFFER_BYTES = 16 * 1024 * 1024;
 /** Causes that mean the reader went away (`| head`): the run ends as on SIGTERM, with status 0. */
 const READER_GONE = new Set(["epipe", "econnreset"]);
+/** How long a stopping run waits for a console that is not being read. */
+const CONSOLE_CLOSE_WAIT_MS = 2000;
 /** Skipped rules listed on the console at start; `sockscope check` lists them all. */
 const RULE_WARNINGS_SHOWN = 10;
 
@@ -364,6 +366,9 @@ export async function runListen(
       writer.failed > 0 ? `, ${n(writer.failed)} failed` : ""
     }${writer.dropped > 0 ? `, ${n(writer.dropped)} dropped` : ""}\n`;
   }
+  if (view.dropped > 0) {
+    summary += `  console: ${count(view.dropped, "line")} not shown (its reader fell behind)\n`;
+  }
   if (pcap) {
     const notes = [
       pcap.packetsOverCap > 0
@@ -386,8 +391,29 @@ export async function runListen(
   } else {
     view.line(summary.trimEnd());
   }
-  await view.close();
+  // A console whose reader stopped reading (a pager left paused) must not keep
+  // a stopped monitor alive: past a short wait the summary goes to stderr.
+  if (
+    !(await settlesWithin(view.close(), CONSOLE_CLOSE_WAIT_MS)) && consoleStream !== platform.stderr
+  ) {
+    const note = `sockscope: the console (stdout) is not being read; its last lines are lost\n`;
+    await settlesWithin(
+      platform.stderr.write(encoder.encode(note + summary)),
+      CONSOLE_CLOSE_WAIT_MS,
+    );
+  }
   return code;
+}
+
+/** Whether `promise` settles within `ms` (a rejection counts as settled). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function n(x: number): string {

@@ -44,8 +44,9 @@ export interface ConsoleWriterOptions {
   readonly color?: boolean;
   /**
    * Output bytes that may wait before data lines are skipped;
-   * while writes to the console fail, every line past it is dropped.
-   * Default 1 MiB.
+   * while writes to the console fail, every line past it is dropped, and
+   * while a write hangs (a reader that stopped reading) every line past 16
+   * times it. Default 1 MiB.
    */
   readonly maxPendingBytes?: number;
   /**
@@ -59,6 +60,12 @@ export interface ConsoleWriterOptions {
 const encoder = new TextEncoder();
 /** Console output is written at most this often (ms): quick for a person, cheap at 10k lines/s. */
 const WRITE_DELAY_MS = 10;
+/**
+ * Pending output, in multiples of `maxPendingBytes`, past which every line is
+ * dropped (and counted) rather than queued: a console whose reader stopped
+ * reading would otherwise hold every open and close line in memory.
+ */
+const HARD_LIMIT_FACTOR = 16;
 const ESC = "\x1b[";
 const PAINT = {
   green: "32",
@@ -97,6 +104,11 @@ export class ConsoleWriter {
   #print: PrintMode;
   #color: boolean;
   #maxPending: number;
+  /** Pending bytes past which every line is dropped (see HARD_LIMIT_FACTOR). */
+  #hardMax: number;
+  /** Lines dropped since the last notice, and in all. */
+  #dropped = 0;
+  #droppedTotal = 0;
   #labels = new Map<string, string>();
   #out: BatchWriter;
   #skipped = 0;
@@ -108,6 +120,7 @@ export class ConsoleWriter {
     this.#print = options.print ?? "text";
     this.#color = options.color ?? false;
     this.#maxPending = options.maxPendingBytes ?? 1024 * 1024;
+    this.#hardMax = HARD_LIMIT_FACTOR * this.#maxPending;
     this.#out = new BatchWriter(sink, {
       delayMs: WRITE_DELAY_MS,
       // A console that fails for a while (a full disk behind a redirect) is retried,
@@ -127,9 +140,24 @@ export class ConsoleWriter {
     return this.#skipped;
   }
 
+  /**
+   * Lines of any kind not shown because the console stopped taking them
+   * (more than 16 times `maxPendingBytes` were waiting); a notice line gives
+   * the count once the console has caught up.
+   */
+  get dropped(): number {
+    return this.#droppedTotal;
+  }
+
+  /** Bytes waiting for the console. */
+  get pendingBytes(): number {
+    return this.#out.pendingBytes;
+  }
+
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
     if (this.#out.stopped) return;
+    if (this.#full(event)) return;
     // Every connection's open and close lines go straight into the queue as bytes.
     if ((event.type === "conn.open" || event.type === "conn.close") && this.#inPlace(event)) return;
     const text = this.#format(event);
@@ -321,6 +349,23 @@ export class ConsoleWriter {
     return `${time(ev.ts)} ${this.#paint(PAINT.cyan, "app  ")}  ${label}  ${
       ev.dir === "resp" ? "out " : ""
     }${appText(ev)}\n`;
+  }
+
+  /** True (and the line counted) while the console is that far behind; the notice once it caught up. */
+  #full(event: MonitorEvent): boolean {
+    const out = this.#out;
+    if (out.pendingBytes > this.#hardMax) {
+      // A connection whose open line was shown keeps no label once it closes.
+      if (event.type === "conn.close") this.#labels.delete(event.uid);
+      this.#dropped++;
+      this.#droppedTotal++;
+      return true;
+    }
+    if (this.#dropped > 0 && out.pendingCount === 0) {
+      this.#enqueue(`[${this.#dropped} console lines not shown: the console could not keep up]\n`);
+      this.#dropped = 0;
+    }
+    return false;
   }
 
   #tooFar(): boolean {

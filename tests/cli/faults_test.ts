@@ -392,3 +392,42 @@ test("`sockscope --log FILE | head -n 2`: the closed console ends the run as SIG
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a console nobody reads (a paused pager) neither stops the monitor nor keeps it from ending", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockscope-stall-"));
+  const fifo = join(dir, "console");
+  const [cmd, pre] = cliCommand();
+  const cli = [cmd, ...pre, "-p", "0", "--print", "none"].map(shellQuote).join(" ");
+  // The reader passes on the first line (the port) and then stops reading, as
+  // `sockscope | less` does when nobody scrolls; the pipe fills and stays full.
+  const sh = shell(
+    `mkfifo ${shellQuote(fifo)}; ` +
+      `{ head -n 1 >&2; exec sleep 120 >/dev/null 2>&1; } < ${shellQuote(fifo)} & ` +
+      `${cli} > ${shellQuote(fifo)} & pid=$!; echo "cli pid $pid" >&2; wait $pid; ` +
+      `echo "cli status $?" >&2`,
+  );
+  try {
+    await eventually(
+      () => /listening on tcp 127\.0\.0\.1:\d+/.test(sh.stderr()),
+      20000,
+      "the port",
+    );
+    const port = Number(/listening on tcp 127\.0\.0\.1:(\d+)/.exec(sh.stderr())![1]);
+    const pid = Number(/cli pid (\d+)/.exec(sh.stderr())![1]);
+    // ~180 bytes of console lines each: far more than the pipe's 64 KiB.
+    for (let i = 0; i < 1500; i++) await session(port, `c${i}`);
+    process.kill(pid, "SIGTERM");
+    await eventually(
+      () => /cli status \d+/.test(sh.stderr()),
+      15000,
+      "sockscope to end although its console is not read",
+    );
+    assert.match(sh.stderr(), /cli status 0/);
+    assert.match(sh.stderr(), /the console \(stdout\) is not being read/);
+    assert.match(sh.stderr(), /summary: 1,500 connections \(0 dropped\)/);
+    assert.doesNotMatch(sh.stderr(), STACK_TRACE);
+  } finally {
+    sh.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -394,3 +394,56 @@ test("open and close lines written as bytes are the string path's text, byte for
     assert.equal(bytes.split("\n").length - 1, events.length);
   }
 });
+
+test("a console whose reader stops reading holds a bounded queue; it says what it left out once it drains", async () => {
+  // A pipe nobody reads (`sockscope | less`, never scrolled): the first write
+  // never completes until the reader comes back.
+  let release!: () => void;
+  const stalled = new Promise<void>((resolve) => (release = resolve));
+  let text = "";
+  const sink: Sink = {
+    async write(d) {
+      await stalled;
+      text += new TextDecoder().decode(d);
+    },
+    sync: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  const maxPendingBytes = 64 * 1024;
+  const view = new ConsoleWriter(sink, { print: "none", maxPendingBytes });
+  const n = 200_000;
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    const conn = { ...flow, uid: `C${i}`, sport: i % 65536 };
+    view.handle({ ts, type: "conn.open", ...conn });
+    view.handle({
+      ts,
+      type: "conn.close",
+      ...conn,
+      reason: "fin",
+      duration: 0.001,
+      orig_bytes: 1,
+      resp_bytes: 0,
+      start: ts,
+      orig_end: "fin",
+      resp_end: "fin",
+      first_end: "orig",
+    });
+    if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 0)); // let the pump run
+    peak = Math.max(peak, view.pendingBytes);
+  }
+  assert.ok(peak <= 16 * maxPendingBytes + 4096, `queue bounded: peak ${peak} B`);
+  assert.ok(view.dropped > 0, "lines past the bound are counted");
+  release();
+  await view.flush();
+  // The next line after the console caught up says how many were left out.
+  view.handle({ ts, type: "conn.open", ...flow });
+  await view.close();
+  const lines = text.trimEnd().split("\n");
+  const shown = lines.filter((l) => / (open|close) {2,3}/.test(l)).length;
+  const notice = lines.find((l) => l.includes("not shown: the console could not keep up"));
+  assert.ok(notice, "a notice line");
+  const left = Number(/\[(\d+) console lines not shown/.exec(notice)![1]);
+  assert.equal(shown + left, 2 * n + 1, "every line shown or counted");
+  assert.equal(view.dropped, left);
+});
