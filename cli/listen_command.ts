@@ -44,6 +44,8 @@ const OUTPUT_BUFFER_BYTES = 16 * 1024 * 1024;
 const READER_GONE = new Set(["epipe", "econnreset"]);
 /** How long a stopping run waits for a console that is not being read. */
 const CONSOLE_CLOSE_WAIT_MS = 2000;
+/** How long a stopping run waits for each output file to take its last events. */
+const OUTPUT_CLOSE_WAIT_MS = 10_000;
 /** Skipped rules listed on the console at start; `sockscope check` lists them all. */
 const RULE_WARNINGS_SHOWN = 10;
 
@@ -336,8 +338,10 @@ export async function runListen(
     }
   };
 
+  let stopSignal: "SIGINT" | "SIGTERM" = "SIGTERM";
   const onSignal = (signal: "SIGINT" | "SIGTERM") => () => {
     if (stopping) platform.dieOf(signal); // the operator insists: no more waiting
+    stopSignal = signal;
     stop(0);
   };
   platform.onSignal("SIGINT", onSignal("SIGINT"));
@@ -346,7 +350,15 @@ export async function runListen(
 
   await monitor.close();
   await metricsServer?.close();
-  for (const out of outputs) await out.writer!.close();
+  // An output that takes nothing (a FIFO whose reader stopped reading) must not
+  // keep a stopped run alive: each gets a while to finish, then what it still
+  // holds is given up, and the summary says so.
+  const unfinished = new Set<Output>();
+  await Promise.all(outputs.map(async (out) => {
+    const closing = out.writer!.close();
+    if (await settlesWithin(closing, OUTPUT_CLOSE_WAIT_MS)) await closing;
+    else unfinished.add(out);
+  }));
   // Bounded: a channel that cannot deliver gives up and counts what it lost.
   await Promise.all(channels.map((c) => c.writer.close()));
   let summary = formatSummary(monitor.stats());
@@ -360,6 +372,11 @@ export async function runListen(
       }\n`;
     }
     summary += `  ${out.flag}: ${count(w.written, "event")} written to ${out.name}\n`;
+    if (unfinished.has(out)) {
+      summary += `  ${out.flag}: ${out.name} took nothing for ${
+        formatDuration(OUTPUT_CLOSE_WAIT_MS)
+      }; what it still held is lost\n`;
+    }
   }
   for (const { name, writer } of channels) {
     summary += `  ${name}: ${count(writer.sent, "alert")} delivered${
@@ -402,6 +419,9 @@ export async function runListen(
       CONSOLE_CLOSE_WAIT_MS,
     );
   }
+  // A write still blocked in the runtime's I/O threads would keep a normal exit
+  // waiting (Node joins its threadpool): end as the signal's default action would.
+  if (unfinished.size > 0) platform.dieOf(stopSignal);
   return code;
 }
 

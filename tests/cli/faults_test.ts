@@ -431,3 +431,34 @@ test("a console nobody reads (a paused pager) neither stops the monitor nor keep
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a log file nobody reads (a FIFO whose reader stopped) keeps the monitor serving, and a stop still ends the run", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockscope-fifo-"));
+  const fifo = join(dir, "events.ndjson");
+  // The reader takes the first bytes, then holds the FIFO open without reading.
+  const reader = shell(
+    `mkfifo ${shellQuote(fifo)} && echo ready >&2 && ` +
+      `{ head -c 300 >/dev/null; exec sleep 120 >/dev/null 2>&1; } < ${shellQuote(fifo)}`,
+  );
+  let run: ReturnType<typeof startCli> | undefined;
+  try {
+    await eventually(() => reader.stderr().includes("ready"), 10000, "the FIFO");
+    run = startCli(["-p", "0", "--print", "none", "--log", fifo]);
+    const port = Number((await run.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/, "listening"))[1]);
+    // ~3 events of ~250 bytes each: far more than the FIFO's 64 KiB.
+    for (let i = 0; i < 400; i++) await session(port, `c${i}`);
+    run.signal("SIGTERM");
+    const end = await within(run.exited, 25000, "sockscope to end although its log takes nothing");
+    // The blocked write cannot be waited for: the run ends as SIGTERM's default action would.
+    assert.ok(end.signal === "SIGTERM" || end.code === 143, JSON.stringify(end));
+    const out = run.stdout();
+    assert.match(out, /summary: 400 connections \(0 dropped\)/);
+    assert.match(out, /log: \S+ took nothing for 10\.0s; what it still held is lost/);
+    assert.doesNotMatch(run.stderr(), STACK_TRACE);
+  } finally {
+    run?.kill();
+    if (run) await within(run.exited, 10000, "the CLI to end");
+    reader.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
