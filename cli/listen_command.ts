@@ -355,9 +355,7 @@ export async function runListen(
   // holds is given up, and the summary says so.
   const unfinished = new Set<Output>();
   await Promise.all(outputs.map(async (out) => {
-    const closing = out.writer!.close();
-    if (await settlesWithin(closing, OUTPUT_CLOSE_WAIT_MS)) await closing;
-    else unfinished.add(out);
+    if (!(await finishesWithin(out.writer!.close(), OUTPUT_CLOSE_WAIT_MS))) unfinished.add(out);
   }));
   // Bounded: a channel that cannot deliver gives up and counts what it lost.
   await Promise.all(channels.map((c) => c.writer.close()));
@@ -411,13 +409,16 @@ export async function runListen(
   // A console whose reader stopped reading (a pager left paused) must not keep
   // a stopped monitor alive: past a short wait the summary goes to stderr.
   if (
-    !(await settlesWithin(view.close(), CONSOLE_CLOSE_WAIT_MS)) && consoleStream !== platform.stderr
+    !(await finishesWithin(view.close(), CONSOLE_CLOSE_WAIT_MS)) &&
+    consoleStream !== platform.stderr
   ) {
     const note = `sockscope: the console (stdout) is not being read; its last lines are lost\n`;
-    await settlesWithin(
-      platform.stderr.write(encoder.encode(note + summary)),
-      CONSOLE_CLOSE_WAIT_MS,
-    );
+    try {
+      await finishesWithin(
+        platform.stderr.write(encoder.encode(note + summary)),
+        CONSOLE_CLOSE_WAIT_MS,
+      );
+    } catch { /* stderr is gone too */ }
   }
   // A write still blocked in the runtime's I/O threads would keep a normal exit
   // waiting (Node joins its threadpool): end as the signal's default action would.
@@ -425,12 +426,16 @@ export async function runListen(
   return code;
 }
 
-/** Whether `promise` settles within `ms` (a rejection counts as settled). */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+/**
+ * Whether `work` finished within `ms`; a failure within that time is thrown
+ * as `await work` would. Past it, the work is given up (and so is whatever it
+ * reports later).
+ */
+async function finishesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([promise.then(() => true, () => true), late]);
+    return await Promise.race([work.then(() => true), late]);
   } finally {
     clearTimeout(timer);
   }

@@ -125,8 +125,7 @@ export function writeZeekTsvLine(buf: Uint8Array, at: number, ev: ConnCloseEvent
     buf[o++] = TAB;
     o = putText(buf, o, ev.src!);
     if (o < 0) return -1;
-    buf[o++] = TAB;
-    o = putCount(buf, o, ev.sport!);
+    o = putTabCount(buf, o, ev.sport!);
     if (o < 0) return -1;
   } else {
     o = putBytes(buf, putBytes(buf, o, UNSET), UNSET);
@@ -134,8 +133,7 @@ export function writeZeekTsvLine(buf: Uint8Array, at: number, ev: ConnCloseEvent
   buf[o++] = TAB;
   o = putText(buf, o, ev.dst);
   if (o < 0) return -1;
-  buf[o++] = TAB;
-  o = putCount(buf, o, ev.dport);
+  o = putTabCount(buf, o, ev.dport);
   if (o < 0) return -1;
   const udp = ev.proto === "udp";
   if (!udp && ev.proto !== "tcp") return -1;
@@ -146,11 +144,8 @@ export function writeZeekTsvLine(buf: Uint8Array, at: number, ev: ConnCloseEvent
   buf[o++] = TAB;
   o = putFixed6(buf, o, durationMs);
   if (o < 0) return -1;
-  buf[o++] = TAB;
-  o = putCount(buf, o, ev.orig_bytes);
-  if (o < 0) return -1;
-  buf[o++] = TAB;
-  o = putCount(buf, o, ev.resp_bytes);
+  o = putTabCount(buf, o, ev.orig_bytes);
+  o = putTabCount(buf, o, ev.resp_bytes);
   if (o < 0) return -1;
   buf[o++] = TAB;
   o = putAscii(buf, o, zeekConnState(ev));
