@@ -30,7 +30,21 @@ echo "== Deno $(deno --version | head -n 1 | cut -d' ' -f2): tests on the source
 deno test -A tests/
 
 echo "== Bun $(bun --version): tests on the npm build"
-(cd npm && bun test --timeout 60000 ./esm/tests/)
+# Bun prints a failure's error where the test ran and only its name at the end;
+# a CI log that keeps only its tail would lose the why, so it is repeated last.
+bun_out=$(mktemp)
+bun_rc=0
+{ (cd npm && bun test --timeout 60000 ./esm/tests/) 2>&1 || echo "$?" >"$bun_out.rc"; } | tee "$bun_out"
+[ -f "$bun_out.rc" ] && bun_rc=$(cat "$bun_out.rc") && rm -f "$bun_out.rc"
+if [ "$bun_rc" -ne 0 ]; then
+  echo "== Bun: the failures again, each with what Bun printed before it"
+  awk '/^\((pass|skip|todo)\) |^[^ ]+_test\.js:$/ { n = 0; next }
+       /^\(fail\) / { for (i = 0; i < n; i++) print buf[i]; print; print ""; n = 0; next }
+       { if (n < 200) buf[n++] = $0 }' "$bun_out"
+  rm -f "$bun_out"
+  exit "$bun_rc"
+fi
+rm -f "$bun_out"
 
 echo "== Node $(node --version): tests on the npm build"
 node --test $(find npm/esm/tests -name '*_test.js' | sort)

@@ -3,7 +3,7 @@
 // `head`. The monitor keeps serving throughout and the log keeps whole lines.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { tmpdir } from "node:os";
@@ -274,6 +274,15 @@ function shell(script: string) {
     stderr: () => err,
     done: () => done,
     exited,
+    /** What a failure report needs: the pipeline's processes (state, kernel wait channel) and its stderr. */
+    report(): string {
+      const ps = done ? "(the pipeline has ended)" : spawnSync(
+        "ps",
+        ["-o", "pid,stat,wchan:24,etime,args", "-g", String(child.pid)],
+        { encoding: "utf8" },
+      ).stdout;
+      return `\n-- processes:\n${ps}\n-- stderr:\n${err.slice(-4000)}`;
+    },
     kill() {
       if (done) return;
       try {
@@ -386,6 +395,13 @@ test("`sockscope --log FILE | head -n 2`: the closed console ends the run as SIG
       assert.equal(close.resp_bytes, served.includes(close.sport!) ? 3 : 0, "resp_bytes as seen");
     }
     assert.ok(closes.every((e) => e.reason === "shutdown"), "all were still open: reason shutdown");
+  } catch (err) {
+    // Seen once on a CI run (Bun, a wait of 10 s): say what each process was doing.
+    const last = readLogSoFar(log).slice(-3).map((e) => JSON.stringify(e)).join("\n");
+    (err as Error).message += `${sh.report()}\n-- status: ${
+      existsSync(status) ? readFileSync(status, "utf8").trim() : "(not yet written)"
+    }; ${clients.length} clients connected; the log ends with:\n${last}`;
+    throw err;
   } finally {
     for (const c of clients) c.socket.destroy();
     sh.kill();
