@@ -84,6 +84,13 @@ export interface BatchWriterOptions {
    * its header. Best effort: a destination that cannot take it goes without.
    */
   readonly footer?: () => Uint8Array;
+  /**
+   * Records the owner holds back to encode in one go (an EventBacklog,
+   * event_backlog.ts): drained into the queue before each write,
+   * and counted as waiting. The owner calls {@linkcode BatchWriter.wake}
+   * when it starts holding some.
+   */
+  readonly backlog?: { readonly size: number; drain(): void };
 }
 
 interface Outage {
@@ -238,6 +245,25 @@ export class BatchWriter {
     return true;
   }
 
+  /**
+   * True while writes work (no outage, not stopped): an owner may then hold
+   * records back until the next write. Otherwise it queues them at once, so
+   * that what the writer cannot take is counted when it comes.
+   */
+  get steady(): boolean {
+    return this.#outage === undefined && !this.stopped;
+  }
+
+  /** The owner holds records back (its `backlog`): a write is scheduled as for a push. */
+  wake(): void {
+    this.#queued();
+  }
+
+  /** Records waiting: queued, and held back by the owner. */
+  #waiting(): number {
+    return this.#queue.records + (this.#options.backlog?.size ?? 0);
+  }
+
   #queued(): void {
     // A running pump reschedules when it ends; during an outage the retry timer writes.
     if (!this.#pump && !this.#outage) this.#schedule();
@@ -271,7 +297,7 @@ export class BatchWriter {
       this.#pump = undefined;
       // What arrived during the write waits for its own batch.
       if (
-        this.#queue.records > 0 && this.#scheduled === 0 && !this.stopped && !this.#outage &&
+        this.#waiting() > 0 && this.#scheduled === 0 && !this.stopped && !this.#outage &&
         this.#reopensWanted === 0
       ) this.#schedule();
     });
@@ -281,7 +307,9 @@ export class BatchWriter {
   async #drain(force: boolean): Promise<void> {
     // Stopped: a write scheduled before close() or a fatal error. A reopen
     // waiting: it starts the pump again when done.
-    if (this.stopped || this.#reopensWanted > 0 || this.#queue.records === 0) return;
+    if (this.stopped || this.#reopensWanted > 0) return;
+    this.#options.backlog?.drain();
+    if (this.#queue.records === 0) return;
     const full = this.#options.fullBytes ?? Infinity;
     const queue = this.#queue;
     do {
@@ -378,7 +406,7 @@ export class BatchWriter {
    * it never waits for a disk to be freed.
    */
   async flush(): Promise<void> {
-    while ((this.#queue.records > 0 || this.#pump) && !this.stopped) {
+    while ((this.#waiting() > 0 || this.#pump) && !this.stopped) {
       if (this.#reopensWanted > 0) {
         await this.#reopens; // what waits belongs in the reopened file
         continue;
@@ -415,7 +443,7 @@ export class BatchWriter {
         return true;
       } finally {
         this.#reopensWanted--;
-        if (this.#reopensWanted === 0 && this.#queue.records > 0 && !this.stopped) {
+        if (this.#reopensWanted === 0 && this.#waiting() > 0 && !this.stopped) {
           if (this.#outage) {
             // A fresh file may well work (the operator rotated the full one away): try it now.
             this.#retryDelay = this.#options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
@@ -440,6 +468,8 @@ export class BatchWriter {
     await this.#reopens;
     this.#clearRetry();
     await this.flush();
+    // Still held after a last attempt that failed: queued, so that they are counted with the rest.
+    this.#options.backlog?.drain();
     this.#closed = true;
     this.#clearRetry();
     if (this.#queue.records > 0) this.#count(this.#queue.clear(), this.#outage?.cause ?? "closed");

@@ -24,6 +24,7 @@ import { formatDuration } from "../format/duration.ts";
 import { formatHostPort } from "../net/ip.ts";
 import type { Sink } from "./sink.ts";
 import { BatchWriter } from "./batch_writer.ts";
+import { EventBacklog } from "./event_backlog.ts";
 import {
   type CloseLineInput,
   consoleLineBound,
@@ -114,6 +115,11 @@ export class ConsoleWriter {
   #skipped = 0;
   /** Reused for every close line (no object per connection). */
   #closeInput: CloseLineInput = { event: NO_EVENT, label: undefined };
+  #backlog: EventBacklog<MonitorEvent> = new EventBacklog({
+    encode: (event) => this.#show(event),
+    onFirst: () => this.#out.wake(),
+    onError: () => this.#droppedTotal++,
+  });
 
   /** Creates a writer that owns `sink`. */
   constructor(sink: Sink, options: ConsoleWriterOptions = {}) {
@@ -122,6 +128,7 @@ export class ConsoleWriter {
     this.#maxPending = options.maxPendingBytes ?? 1024 * 1024;
     this.#hardMax = HARD_LIMIT_FACTOR * this.#maxPending;
     this.#out = new BatchWriter(sink, {
+      backlog: this.#backlog,
       delayMs: WRITE_DELAY_MS,
       // A console that fails for a while (a full disk behind a redirect) is retried,
       // holding at most maxPendingBytes; a closed pipe stops it and tells onFatal.
@@ -157,13 +164,22 @@ export class ConsoleWriter {
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
     if (this.#out.stopped) return;
+    // Formatted with the others just before the next write; during an outage, at once.
+    if (this.#out.steady) this.#backlog.push(event);
+    else {
+      this.#backlog.drain();
+      this.#show(event);
+    }
+  };
+
+  #show(event: MonitorEvent): void {
     if (this.#full(event)) return;
     // Every connection's open and close lines go straight into the queue as bytes.
     if ((event.type === "conn.open" || event.type === "conn.close") && this.#inPlace(event)) return;
     const text = this.#format(event);
     if (text === "") return;
     this.#enqueue(text);
-  };
+  }
 
   /** The open or close line written in place; false when it needs the string path. */
   #inPlace(ev: ConnOpenEvent | ConnCloseEvent): boolean {
@@ -193,6 +209,7 @@ export class ConsoleWriter {
 
   /** Queues a line of the caller's own (already safe) text. */
   line(text: string): void {
+    this.#backlog.drain(); // after the events shown so far
     this.#enqueue(text + "\n");
   }
 

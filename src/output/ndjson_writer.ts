@@ -10,6 +10,7 @@ import type { Sink } from "./sink.ts";
 import { jsonLineBound, writeJsonLine } from "./json_line.ts";
 import { eventToJson } from "./event_json.ts";
 import { BatchWriter, type OutageEnd } from "./batch_writer.ts";
+import { EventBacklog } from "./event_backlog.ts";
 import { admitEvent, FLUSH_BYTES, FLUSH_DELAY_MS } from "./event_queueing.ts";
 
 /** Options of {@linkcode NdjsonWriter}. */
@@ -63,11 +64,17 @@ export interface NdjsonWriterOptions {
 export class NdjsonWriter {
   #out: BatchWriter;
   #maxPendingBytes: number;
+  #backlog: EventBacklog<MonitorEvent> = new EventBacklog({
+    encode: (event) => this.#encode(event),
+    onFirst: () => this.#out.wake(),
+    onError: () => this.#out.drop("format-error"),
+  });
 
   /** Creates a writer that owns `sink`. */
   constructor(sink: Sink, options: NdjsonWriterOptions = {}) {
     this.#maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
     this.#out = new BatchWriter(sink, {
+      backlog: this.#backlog,
       delayMs: FLUSH_DELAY_MS,
       fullBytes: FLUSH_BYTES,
       outageMaxBytes: this.#maxPendingBytes,
@@ -103,13 +110,23 @@ export class NdjsonWriter {
 
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
+    // Encoded with the others just before the next write; during an outage
+    // or once stopped, at once, so that a drop is counted when it happens.
+    if (this.#out.steady) this.#backlog.push(event);
+    else {
+      this.#backlog.drain();
+      this.#encode(event);
+    }
+  };
+
+  #encode(event: MonitorEvent): void {
     if (!admitEvent(this.#out, event, this.#maxPendingBytes)) return;
     // Connection events straight into the queue as bytes; the rest (and any
     // string that needs escaping) through JSON.stringify.
     const bound = jsonLineBound(event);
     if (bound > 0 && this.#out.pushInPlace(bound, writeJsonLine, event) !== "declined") return;
     this.#out.push(eventToJson(event) + "\n");
-  };
+  }
 
   /**
    * Writes everything queued so far. During an outage it makes one attempt

@@ -10,6 +10,7 @@ import { isDroppable, type MonitorEvent } from "../monitor/events.ts";
 import type { Sink } from "./sink.ts";
 import type { RecordFormat } from "./record_format.ts";
 import { BatchWriter, type OutageEnd } from "./batch_writer.ts";
+import { EventBacklog } from "./event_backlog.ts";
 import { admitEvent, FLUSH_BYTES, FLUSH_DELAY_MS } from "./event_queueing.ts";
 
 /** Options of {@linkcode RecordWriter}. */
@@ -99,6 +100,11 @@ export class RecordWriter {
 
   #encodeInto = (buf: Uint8Array, at: number, event: MonitorEvent): number =>
     this.#format.encodeInto!(buf, at, event);
+  #backlog: EventBacklog<MonitorEvent> = new EventBacklog({
+    encode: (event) => this.#encode(event),
+    onFirst: () => this.#out.wake(),
+    onError: (err, event) => this.#formatFailed(err, event),
+  });
 
   /** Creates a writer of `format` that owns `sink`. */
   constructor(sink: Sink, format: RecordFormat, options: RecordWriterOptions = {}) {
@@ -106,6 +112,7 @@ export class RecordWriter {
     this.#maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
     this.#onFormatError = options.onFormatError;
     this.#out = new BatchWriter(sink, {
+      backlog: this.#backlog,
       delayMs: FLUSH_DELAY_MS,
       fullBytes: FLUSH_BYTES,
       header: async () => {
@@ -166,6 +173,16 @@ export class RecordWriter {
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
     if (!this.#format.wantsData && isDroppable(event)) return;
+    // Encoded with the others just before the next write; during an outage
+    // or once stopped, at once, so that a drop is counted when it happens.
+    if (this.#out.steady) this.#backlog.push(event);
+    else {
+      this.#backlog.drain();
+      this.#encode(event);
+    }
+  };
+
+  #encode(event: MonitorEvent): void {
     if (!admitEvent(this.#out, event, this.#maxPendingBytes)) return;
     const format = this.#format;
     let record: string | Uint8Array | undefined;
@@ -175,12 +192,16 @@ export class RecordWriter {
       if (bound > 0 && this.#out.pushInPlace(bound, this.#encodeInto, event) !== "declined") return;
       record = format.encode(event);
     } catch (err) {
-      this.#formatErrors++;
-      this.#onFormatError?.(err instanceof Error ? err : new Error(String(err)), event);
+      this.#formatFailed(err, event);
       return;
     }
     this.#out.push(record ?? NOTHING);
-  };
+  }
+
+  #formatFailed(err: unknown, event: MonitorEvent): void {
+    this.#formatErrors++;
+    this.#onFormatError?.(err instanceof Error ? err : new Error(String(err)), event);
+  }
 
   /**
    * Writes everything queued so far. During an outage it makes one attempt

@@ -1,0 +1,85 @@
+/**
+ * Events a writer holds back to encode in one go, just before it writes.
+ *
+ * Encoding each event the moment it is emitted interleaves a writer's code
+ * with the runtime's socket handling for every connection; encoding a
+ * batch in one loop keeps the encoder's code and caches hot. On the real tap
+ * (Node, every output, two taps side by side under the same load) it cost
+ * 13-20 % less CPU per connection in 9 of 10 rounds (bench/RESULTS.md).
+ * Held events are bounded: past {@linkcode BACKLOG_LIMIT} they are encoded
+ * at once.
+ *
+ * @module
+ */
+
+/** Events held at most; the next one encodes them all at once. */
+export const BACKLOG_LIMIT = 512;
+
+/**
+ * A bounded list of events waiting to be encoded, in order.
+ *
+ * @example
+ * ```ts
+ * import { EventBacklog } from "./event_backlog.ts";
+ *
+ * const lines: string[] = [];
+ * const backlog = new EventBacklog<number>({
+ *   encode: (n) => lines.push(`event ${n}`),
+ *   onFirst: () => {},
+ *   onError: (err) => console.error(err),
+ * });
+ * backlog.push(1);
+ * backlog.push(2);
+ * backlog.drain();
+ * console.log(lines); // ["event 1", "event 2"]
+ * ```
+ */
+export class EventBacklog<T> {
+  #held: T[] = [];
+  #encode: (item: T) => void;
+  #onFirst: () => void;
+  #onError: (error: unknown, item: T) => void;
+
+  /** Creates an empty backlog. */
+  constructor(options: {
+    /** Queues one event's record. */
+    readonly encode: (item: T) => void;
+    /** The backlog stopped being empty: the writer schedules its next write. */
+    readonly onFirst: () => void;
+    /** `encode` threw for `item`; the events after it are still encoded. */
+    readonly onError: (error: unknown, item: T) => void;
+  }) {
+    this.#encode = options.encode;
+    this.#onFirst = options.onFirst;
+    this.#onError = options.onError;
+  }
+
+  /** Events held. */
+  get size(): number {
+    return this.#held.length;
+  }
+
+  /** Holds `item`; encodes everything held once the limit is reached. */
+  push(item: T): void {
+    const n = this.#held.push(item);
+    if (n === 1) this.#onFirst();
+    else if (n >= BACKLOG_LIMIT) this.drain();
+  }
+
+  /** Encodes every held event, in the order they came. */
+  drain(): void {
+    const held = this.#held;
+    if (held.length === 0) return;
+    // A fresh list first: an encoder that makes another event (a format
+    // error reported as a line) queues it behind these, not into this loop.
+    this.#held = [];
+    for (let i = 0; i < held.length; i++) {
+      try {
+        this.#encode(held[i]);
+      } catch (err) {
+        // Drained from a timer: a throw would end the program, and lose the rest.
+        this.#onError(err, held[i]);
+      }
+    }
+  }
+}
