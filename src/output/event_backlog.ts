@@ -5,7 +5,8 @@
  * with the runtime's socket handling for every connection; encoding a
  * batch in one loop keeps the encoder's code and caches hot. On the real tap
  * (Node, every output, two taps side by side under the same load) it cost
- * 13-20 % less CPU per connection in 9 of 10 rounds (bench/RESULTS.md).
+ * less CPU per connection in 10 of 10 rounds, 14 % by median
+ * (bench/RESULTS.md).
  * Held events are bounded: past {@linkcode BACKLOG_LIMIT} they are encoded
  * at once.
  *
