@@ -1,5 +1,20 @@
 // Event fixtures shared by the format tests.
-import type { CloseReason, ConnCloseEvent, ServiceName } from "sockscope";
+import type { CloseReason, ConnCloseEvent, ConnOpenEvent, ServiceName } from "sockscope";
+
+/** The `i`-th of a run of loopback `conn.open` events: its own uid and client port, one shape for all. */
+export function numberedOpen(i: number): ConnOpenEvent {
+  return {
+    ts: "2026-11-26T00:00:00.000Z",
+    type: "conn.open",
+    uid: `C${String(i).padStart(17, "0")}`,
+    community_id: "1:x",
+    proto: "tcp",
+    src: "127.0.0.1",
+    sport: 10000 + i,
+    dst: "127.0.0.1",
+    dport: 8000,
+  };
+}
 
 /** A polite TCP connection's `conn.close` (both FINs, the peer first), with `extra` on top. */
 export function closeEvent(extra: Partial<ConnCloseEvent> = {}): ConnCloseEvent {

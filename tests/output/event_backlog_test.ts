@@ -12,37 +12,10 @@ import {
 } from "sockscope";
 import { BACKLOG_LIMIT, EventBacklog } from "../../src/output/event_backlog.ts";
 import { eventually } from "../_helpers/client.ts";
+import { closeEvent, numberedOpen } from "../_helpers/events.ts";
 
-const ts = "2026-11-26T00:00:00.000Z";
-
-function open(i: number) {
-  return {
-    ts,
-    type: "conn.open" as const,
-    uid: `C${String(i).padStart(17, "0")}`,
-    community_id: "1:x",
-    proto: "tcp" as const,
-    src: "127.0.0.1",
-    sport: 10000 + i,
-    dst: "127.0.0.1",
-    dport: 8000,
-  };
-}
-
-function close(i: number) {
-  return {
-    ...open(i),
-    type: "conn.close" as const,
-    reason: "fin" as const,
-    duration: 0.25,
-    orig_bytes: 64,
-    resp_bytes: 3,
-    start: ts,
-    orig_end: "fin" as const,
-    resp_end: "fin" as const,
-    first_end: "orig" as const,
-  };
-}
+const open = numberedOpen;
+const close = (i: number) => closeEvent({ uid: open(i).uid, src: "127.0.0.1", sport: 10000 + i });
 
 /** A sink that keeps what it was given, write by write. */
 function recording(): Sink & { writes: string[]; text(): string } {

@@ -20,24 +20,13 @@ import { loadPlatform } from "../../src/runtime/platform.ts";
 import { eventually, within } from "../_helpers/client.ts";
 import { coded, flakySink } from "../_helpers/sinks.ts";
 import { mountTmpfs } from "../_helpers/tmpfs.ts";
+import { numberedOpen } from "../_helpers/events.ts";
 
 const ts = "2026-11-26T00:00:00.000Z";
 const uid = (i: number) => `C${String(i).padStart(17, "0")}`;
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 
-function open(i: number): MonitorEvent {
-  return {
-    ts,
-    type: "conn.open",
-    uid: uid(i),
-    community_id: "1:x",
-    proto: "tcp",
-    src: "127.0.0.1",
-    sport: 10000 + i,
-    dst: "127.0.0.1",
-    dport: 8000,
-  };
-}
+const open = (i: number): MonitorEvent => numberedOpen(i);
 
 function close(i: number, extra: Partial<Record<string, unknown>> = {}): MonitorEvent {
   return {

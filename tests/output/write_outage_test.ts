@@ -7,22 +7,10 @@ import assert from "node:assert/strict";
 import { ConsoleWriter, eventToJson, NdjsonWriter, type OutageEnd, type Sink } from "sockscope";
 import { coded, flakySink } from "../_helpers/sinks.ts";
 import { eventually, within } from "../_helpers/client.ts";
+import { numberedOpen } from "../_helpers/events.ts";
 
 const ts = "2026-11-26T00:00:00.000Z";
-
-function open(i: number) {
-  return {
-    ts,
-    type: "conn.open" as const,
-    uid: `C${String(i).padStart(17, "0")}`,
-    community_id: "1:x",
-    proto: "tcp" as const,
-    src: "127.0.0.1",
-    sport: 10000 + i,
-    dst: "127.0.0.1",
-    dport: 8000,
-  };
-}
+const open = numberedOpen;
 
 function lines(text: string): { uid: string }[] {
   assert.ok(text === "" || text.endsWith("\n"), "ends on a whole line");
