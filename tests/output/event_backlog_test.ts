@@ -55,6 +55,19 @@ test("a backlog encodes in arrival order, says when it stops being empty, and ne
   assert.equal(backlog.size, 0);
 });
 
+test("a held event is encoded within the hold time, even with no write due", async () => {
+  const encoded: string[] = [];
+  const backlog = new EventBacklog<string>({
+    encode: (e) => encoded.push(e),
+    onFirst: () => {}, // no write is ever scheduled
+    onError: (err) => assert.fail(String(err)),
+  });
+  backlog.push("held");
+  assert.deepEqual(encoded, [], "held, not encoded at once");
+  await eventually(() => encoded.length === 1, 5000, "the hold to end");
+  assert.equal(backlog.size, 0);
+});
+
 test("an encoder that throws costs only its own event: the rest are encoded and the error reported", () => {
   const encoded: number[] = [];
   const failed: number[] = [];
