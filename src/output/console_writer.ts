@@ -164,7 +164,7 @@ export class ConsoleWriter {
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
     if (this.#out.stopped) return;
-    // Formatted with the others just before the next write; during an outage, at once.
+    // Formatted in a batch with the others, within a few ms; during an outage, at once.
     if (this.#out.steady) this.#backlog.push(event);
     else {
       this.#backlog.drain();

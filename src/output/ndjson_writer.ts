@@ -110,7 +110,7 @@ export class NdjsonWriter {
 
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
-    // Encoded with the others just before the next write; during an outage
+    // Encoded in a batch with the others, within a few ms; during an outage
     // or once stopped, at once, so that a drop is counted when it happens.
     if (this.#out.steady) this.#backlog.push(event);
     else {

@@ -173,7 +173,7 @@ export class RecordWriter {
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
     if (!this.#format.wantsData && isDroppable(event)) return;
-    // Encoded with the others just before the next write; during an outage
+    // Encoded in a batch with the others, within a few ms; during an outage
     // or once stopped, at once, so that a drop is counted when it happens.
     if (this.#out.steady) this.#backlog.push(event);
     else {
