@@ -116,6 +116,7 @@ export class ConsoleWriter {
   /** Reused for every close line (no object per connection). */
   #closeInput: CloseLineInput = { event: NO_EVENT, label: undefined };
   #backlog: EventBacklog<MonitorEvent> = new EventBacklog({
+    holds: () => this.#out.steady,
     encode: (event) => this.#show(event),
     onFirst: () => this.#out.wake(),
     onError: () => this.#droppedTotal++,
@@ -164,12 +165,7 @@ export class ConsoleWriter {
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
     if (this.#out.stopped) return;
-    // Formatted in a batch with the others, within a few ms; during an outage, at once.
-    if (this.#out.steady) this.#backlog.push(event);
-    else {
-      this.#backlog.drain();
-      this.#show(event);
-    }
+    this.#backlog.push(event); // formatted in a batch with the others, within a few ms
   };
 
   #show(event: MonitorEvent): void {

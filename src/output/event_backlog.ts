@@ -32,6 +32,7 @@ export const BACKLOG_HOLD_MS = 5;
  *
  * const lines: string[] = [];
  * const backlog = new EventBacklog<number>({
+ *   holds: () => true,
  *   encode: (n) => lines.push(`event ${n}`),
  *   onFirst: () => {},
  *   onError: (err) => console.error(err),
@@ -44,6 +45,7 @@ export const BACKLOG_HOLD_MS = 5;
  */
 export class EventBacklog<T> {
   #held: T[] = [];
+  #holds: () => boolean;
   #encode: (item: T) => void;
   #onFirst: () => void;
   #onError: (error: unknown, item: T) => void;
@@ -51,6 +53,12 @@ export class EventBacklog<T> {
 
   /** Creates an empty backlog. */
   constructor(options: {
+    /**
+     * Whether events may be held now: the writer's writes work. When not (an
+     * outage, a stopped writer), what is held and each new event are encoded
+     * at once, so that a drop is counted when it happens.
+     */
+    readonly holds: () => boolean;
     /** Queues one event's record. */
     readonly encode: (item: T) => void;
     /** The backlog stopped being empty: the writer schedules its next write. */
@@ -58,6 +66,7 @@ export class EventBacklog<T> {
     /** `encode` threw for `item`; the events after it are still encoded. */
     readonly onError: (error: unknown, item: T) => void;
   }) {
+    this.#holds = options.holds;
     this.#encode = options.encode;
     this.#onFirst = options.onFirst;
     this.#onError = options.onError;
@@ -68,8 +77,13 @@ export class EventBacklog<T> {
     return this.#held.length;
   }
 
-  /** Holds `item`; encodes everything held once the limit is reached. */
+  /** Holds `item` (or, while the writer cannot hold, encodes it at once after what is held). */
   push(item: T): void {
+    if (!this.#holds()) {
+      this.drain();
+      this.#encode(item);
+      return;
+    }
     const n = this.#held.push(item);
     if (n === 1) {
       this.#timer = setTimeout(this.#onTimer, BACKLOG_HOLD_MS);

@@ -65,6 +65,7 @@ export class NdjsonWriter {
   #out: BatchWriter;
   #maxPendingBytes: number;
   #backlog: EventBacklog<MonitorEvent> = new EventBacklog({
+    holds: () => this.#out.steady,
     encode: (event) => this.#encode(event),
     onFirst: () => this.#out.wake(),
     onError: () => this.#out.drop("format-error"),
@@ -110,13 +111,7 @@ export class NdjsonWriter {
 
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
-    // Encoded in a batch with the others, within a few ms; during an outage
-    // or once stopped, at once, so that a drop is counted when it happens.
-    if (this.#out.steady) this.#backlog.push(event);
-    else {
-      this.#backlog.drain();
-      this.#encode(event);
-    }
+    this.#backlog.push(event); // encoded in a batch with the others, within a few ms
   };
 
   #encode(event: MonitorEvent): void {

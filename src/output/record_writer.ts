@@ -101,6 +101,7 @@ export class RecordWriter {
   #encodeInto = (buf: Uint8Array, at: number, event: MonitorEvent): number =>
     this.#format.encodeInto!(buf, at, event);
   #backlog: EventBacklog<MonitorEvent> = new EventBacklog({
+    holds: () => this.#out.steady,
     encode: (event) => this.#encode(event),
     onFirst: () => this.#out.wake(),
     onError: (err, event) => this.#formatFailed(err, event),
@@ -173,13 +174,7 @@ export class RecordWriter {
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
     if (!this.#format.wantsData && isDroppable(event)) return;
-    // Encoded in a batch with the others, within a few ms; during an outage
-    // or once stopped, at once, so that a drop is counted when it happens.
-    if (this.#out.steady) this.#backlog.push(event);
-    else {
-      this.#backlog.drain();
-      this.#encode(event);
-    }
+    this.#backlog.push(event); // encoded in a batch with the others, within a few ms
   };
 
   #encode(event: MonitorEvent): void {

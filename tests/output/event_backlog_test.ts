@@ -36,6 +36,7 @@ test("a backlog encodes in arrival order, says when it stops being empty, and ne
   const encoded: number[] = [];
   let firsts = 0;
   const backlog = new EventBacklog<number>({
+    holds: () => true,
     encode: (n) => encoded.push(n),
     onFirst: () => firsts++,
     onError: (err) => assert.fail(String(err)),
@@ -58,6 +59,7 @@ test("a backlog encodes in arrival order, says when it stops being empty, and ne
 test("a held event is encoded within the hold time, even with no write due", async () => {
   const encoded: string[] = [];
   const backlog = new EventBacklog<string>({
+    holds: () => true,
     encode: (e) => encoded.push(e),
     onFirst: () => {}, // no write is ever scheduled
     onError: (err) => assert.fail(String(err)),
@@ -68,10 +70,27 @@ test("a held event is encoded within the hold time, even with no write due", asy
   assert.equal(backlog.size, 0);
 });
 
+test("while the writer cannot hold (an outage), an event is encoded at once, after what was held", () => {
+  const encoded: number[] = [];
+  let holds = true;
+  const backlog = new EventBacklog<number>({
+    holds: () => holds,
+    encode: (n) => encoded.push(n),
+    onFirst: () => {},
+    onError: (err) => assert.fail(String(err)),
+  });
+  backlog.push(1);
+  holds = false;
+  backlog.push(2);
+  assert.deepEqual(encoded, [1, 2]);
+  assert.equal(backlog.size, 0);
+});
+
 test("an encoder that throws costs only its own event: the rest are encoded and the error reported", () => {
   const encoded: number[] = [];
   const failed: number[] = [];
   const backlog = new EventBacklog<number>({
+    holds: () => true,
     encode: (n) => {
       if (n === 2) throw new Error("bad event");
       encoded.push(n);
