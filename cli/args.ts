@@ -66,6 +66,8 @@ export type Command =
     readonly mode: "listen" | "tap";
     readonly listen: ListenOptions;
     readonly print: PrintMode;
+    /** No line per connection on the console (`--quiet`). */
+    readonly quiet: boolean;
     readonly log: string | undefined;
     readonly outputs: OutputOptions;
     readonly detect: DetectCliOptions;
@@ -89,6 +91,7 @@ const OPTIONS = {
   "pcap-max-bytes": { type: "string" },
   metrics: { type: "string" },
   print: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
   log: { type: "string" },
   adapter: { type: "string" },
   "no-detect": { type: "boolean" },
@@ -198,6 +201,10 @@ export function parseCommand(argv: readonly string[]): Command {
   if (!PRINT_MODES.includes(print)) {
     throw new UsageError(`--print: invalid mode "${values.print}": expected text, hex or none`);
   }
+  const quiet = values.quiet === true;
+  if (quiet && values.print !== undefined) {
+    throw new UsageError(`--print: not used with --quiet, which shows no connection lines`);
+  }
   const adapter = values.adapter as AdapterName | undefined;
   if (adapter !== undefined && !ADAPTERS.includes(adapter)) {
     throw new UsageError(
@@ -247,7 +254,8 @@ export function parseCommand(argv: readonly string[]): Command {
     kind: "listen",
     mode,
     listen,
-    print,
+    print: quiet ? "none" : print,
+    quiet,
     log: values.log,
     outputs: outputs(values),
     detect: detectCli(values),

@@ -25,11 +25,13 @@ Options for listen:
       --capture-bytes N    bytes kept per direction per connection for display, log and pcap (default 4096)
       --udp-timeout DUR    a UDP flow ends after this long without a datagram (default 60s)
       --print MODE         show received data as text (escaped; default), hex, or none
+  -q, --quiet              no line per connection on the console (alerts, drops, warnings and
+                           the summary still print); for runs whose records go to files
       --log FILE           append NDJSON events to FILE; - for stdout (console lines then go to stderr)
       --adapter NAME       socket adapter: deno, node or bun (default: the running runtime's)
 
-Options for tap (with --host, --max-conns, --idle-timeout, --capture-bytes, --print, --log
-and the outputs below; not --port, --udp or --banner):
+Options for tap (with --host, --max-conns, --idle-timeout, --capture-bytes, --print, --quiet,
+--log and the outputs below; not --port, --udp or --banner):
       --map [HOST:]PORT=HOST:PORT  relay local PORT to the service at HOST:PORT (repeatable);
                                    udp:[HOST:]PORT=HOST:PORT relays UDP, flow by flow
       --connect-timeout DUR        give up on an upstream that does not answer (default 5s)

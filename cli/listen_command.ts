@@ -83,6 +83,8 @@ export async function runListen(
   options: {
     listen: ListenOptions;
     print: PrintMode;
+    /** No line per connection on the console (`--quiet`). */
+    quiet?: boolean;
     log: string | undefined;
     outputs?: OutputOptions;
     detect?: DetectCliOptions;
@@ -190,6 +192,7 @@ export async function runListen(
   let consoleGone: Error | undefined;
   const view = new ConsoleWriter(consoleStream, {
     print: options.print,
+    connections: !options.quiet,
     color,
     onFatal: (error, cause) => {
       consoleGone = error;

@@ -10,6 +10,8 @@
 #                   socat, the plain relay of each runtime, `tap` with --log --zeek --eve --metrics
 #                   ("ours-RT") and the same plus --pcap ("ours-RT-pcap")
 #   connrate-relay  connections/s through the relay (64 B each), plain vs `tap` with every output
+#                   (quiet console), and the same with a console line per open and close
+#                   ("ours-RT-console")
 #   idle-relay      memory per idle relayed connection (8,000 held), plain vs `tap` with every output
 # Results: bench/results/<stamp>-tap/ (harness JSON and tables); bench/tap/report.py turns them
 # into the ratio tables of bench/RESULTS.md.
@@ -54,13 +56,16 @@ ln -s "$root/node_modules" "$src/node_modules"
 } >"$out/meta.txt"
 
 # Every output at once; each sample writes files of its own (the port is in the name).
-tap() { # tap LABEL PCAP(0|1) RUNTIME-COMMAND...
-  local label=$1 pcap=$2; shift 2
+# The console runs quiet (-q), as a tap whose records go to files would; with CONSOLE=1 it
+# prints its open and close line per connection (--print none) into the harness's log.
+tap() { # tap LABEL PCAP(0|1) CONSOLE(0|1) RUNTIME-COMMAND...
+  local label=$1 pcap=$2 console=$3; shift 3
   local o="$outs/$label-{port}"
-  local extra=""
+  local extra="" view="-q"
   [ "$pcap" = 1 ] && extra="--pcap $o.pcap"
-  printf '%s=exec %s tap {port} {upstream} --print none --log %s.ndjson --zeek %s.conn.log --eve %s.eve.json --metrics 127.0.0.1:0 %s' \
-    "$label" "$*" "$o" "$o" "$o" "$extra"
+  [ "$console" = 1 ] && view="--print none"
+  printf '%s=exec %s tap {port} {upstream} %s --log %s.ndjson --zeek %s.conn.log --eve %s.eve.json --metrics 127.0.0.1:0 %s' \
+    "$label" "$*" "$view" "$o" "$o" "$o" "$extra"
 }
 rt_cmd() {
   case $1 in
@@ -74,8 +79,9 @@ for t in $tests; do
   cmds=()
   [ "$t" = relay ] && cmds+=("ref:socat")
   for rt in $runtimes; do
-    cmds+=("ref:$rt" "$(tap "ours-$rt" 0 "$(rt_cmd "$rt")")")
-    [ "$t" = relay ] && cmds+=("$(tap "ours-$rt-pcap" 1 "$(rt_cmd "$rt")")")
+    cmds+=("ref:$rt" "$(tap "ours-$rt" 0 0 "$(rt_cmd "$rt")")")
+    [ "$t" = relay ] && cmds+=("$(tap "ours-$rt-pcap" 1 0 "$(rt_cmd "$rt")")")
+    [ "$t" = connrate-relay ] && cmds+=("$(tap "ours-$rt-console" 0 1 "$(rt_cmd "$rt")")")
   done
   case $t in
     relay) opts=(-r "${ROUNDS:-3}") ;;

@@ -41,6 +41,13 @@ export type PrintMode = "text" | "hex" | "none";
 export interface ConsoleWriterOptions {
   /** How to show captured bytes (default `text`). */
   readonly print?: PrintMode;
+  /**
+   * A line per connection: its open and close, its data, datagrams and what
+   * the fingerprints recognised (default true). False (the CLI's `--quiet`)
+   * leaves listeners, drops, alerts, bans, episodes and warnings: a monitor
+   * whose records go to files does not format every connection twice.
+   */
+  readonly connections?: boolean;
   /** ANSI colour (default false; the CLI enables it on a TTY without NO_COLOR). */
   readonly color?: boolean;
   /**
@@ -79,6 +86,14 @@ const PAINT = {
 } as const;
 /** The close-line input's event between lines. */
 const NO_EVENT = undefined as unknown as ConnCloseEvent;
+/** The events of `connections: false` that get no line. */
+const CONNECTION_LINES: ReadonlySet<string> = new Set<MonitorEvent["type"]>([
+  "conn.open",
+  "conn.close",
+  "conn.data",
+  "conn.app",
+  "udp.datagram",
+]);
 /** Port runs and addresses listed on one line at most: the line must stay short. */
 const MAX_RUNS = 8;
 const MAX_ADDRESSES = 4;
@@ -103,6 +118,7 @@ const MAX_ADDRESSES = 4;
  */
 export class ConsoleWriter {
   #print: PrintMode;
+  #connections: boolean;
   #color: boolean;
   #maxPending: number;
   /** Pending bytes past which every line is dropped (see HARD_LIMIT_FACTOR). */
@@ -125,6 +141,7 @@ export class ConsoleWriter {
   /** Creates a writer that owns `sink`. */
   constructor(sink: Sink, options: ConsoleWriterOptions = {}) {
     this.#print = options.print ?? "text";
+    this.#connections = options.connections ?? true;
     this.#color = options.color ?? false;
     this.#maxPending = options.maxPendingBytes ?? 1024 * 1024;
     this.#hardMax = HARD_LIMIT_FACTOR * this.#maxPending;
@@ -140,7 +157,7 @@ export class ConsoleWriter {
 
   /** Whether this writer shows captured bytes (subscribe with `{ data: wantsData }`). */
   get wantsData(): boolean {
-    return this.#print !== "none";
+    return this.#connections && this.#print !== "none";
   }
 
   /** Data events not shown because the console could not keep up. */
@@ -165,6 +182,7 @@ export class ConsoleWriter {
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
     if (this.#out.stopped) return;
+    if (!this.#connections && CONNECTION_LINES.has(event.type)) return;
     this.#backlog.push(event); // formatted in a batch with the others, within a few ms
   };
 

@@ -44,6 +44,7 @@ test("--help lists the listen flags", async () => {
       "--banner",
       "--capture-bytes",
       "--print",
+      "--quiet",
       "--log",
       "--map",
       "--connect-timeout",
@@ -80,6 +81,10 @@ for (
       /^sockscope: --max-conns: invalid value "0": expected a whole number >= 1\n$/,
     ],
     [["--print", "raw"], /^sockscope: --print: invalid mode "raw": expected text, hex or none\n$/],
+    [
+      ["-q", "--print", "hex"],
+      /^sockscope: --print: not used with --quiet, which shows no connection lines\n$/,
+    ],
     [["--banner", "\\q"], /^sockscope: --banner: .*\\q.*\n$/],
     [["--capture-bytes", "lots"], /^sockscope: --capture-bytes: .*lots.*\n$/],
     [["--port"], /^sockscope: --port: missing value\n$/],
@@ -223,6 +228,36 @@ test("listen: console shows remote bytes escaped, log has every event, SIGINT fl
       atob(data.find((e) => e.dir === "orig").data),
       "GET / HTTP/1.1\r\n\x1b[2J\x1b]0;pwned\x07\xe2\x80\xae\n",
     );
+  } finally {
+    run.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("listen -q: no line per connection on the console; the log has every event, the summary counts them", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sockscope-cli-"));
+  const log = join(dir, "events.ndjson");
+  const run = startCli(["listen", "-q", "-p", "0", "--log", log]);
+  try {
+    const [, port] = await run.waitFor(/listening on tcp 127\.0\.0\.1:(\d+)/, "listening line");
+    for (let i = 0; i < 3; i++) {
+      const client = await connect(Number(port));
+      await client.write("hello\n");
+      client.end();
+      await within(client.ended, 5000, "server close");
+    }
+    const closes = () =>
+      existsSync(log) ? (readFileSync(log, "utf8").match(/"type":"conn\.close"/g) ?? []).length : 0;
+    await eventually(() => closes() === 3, 10000, "3 close records in the log");
+    run.signal("SIGTERM");
+    assert.equal((await within(run.exited, 10000, "exit")).code, 0);
+    const out = run.stdout();
+    assert.match(out, /summary: 3 connections/);
+    assert.doesNotMatch(out, / (open|close|data) +127\.0\.0\.1:/, out);
+    assert.doesNotMatch(out, /hello/, "no received bytes on the console");
+    const types = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l).type);
+    assert.equal(types.filter((t) => t === "conn.open").length, 3);
+    assert.equal(types.filter((t) => t === "conn.data").length, 3, "the log still has the data");
   } finally {
     run.kill();
     rmSync(dir, { recursive: true, force: true });

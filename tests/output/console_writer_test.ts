@@ -97,6 +97,58 @@ test("none mode prints lifecycle lines only; colour only when enabled", async ()
   assert.ok(coloured.includes("\x1b[32mopen "), "an open is green");
 });
 
+test("connections: false (--quiet) shows no connection lines but every alert, drop and warning", async () => {
+  const sink = capture();
+  const view = new ConsoleWriter(sink, { print: "text", connections: false });
+  assert.equal(view.wantsData, false, "no data events wanted");
+  view.handle({ ts, type: "listener.up", proto: "tcp", host: "::1", port: 8000 });
+  view.handle({ ts, type: "conn.open", ...flow });
+  view.handle({
+    ts,
+    type: "conn.data",
+    uid: flow.uid,
+    dir: "orig",
+    offset: 0,
+    len: 2,
+    data: hostile,
+  });
+  view.handle(httpApp());
+  view.handle({
+    ts,
+    type: "udp.datagram",
+    ...flow,
+    proto: "udp",
+    dir: "orig",
+    len: 2,
+    data: hostile,
+  });
+  view.handle({
+    ts,
+    type: "conn.close",
+    ...flow,
+    reason: "fin",
+    duration: 1,
+    orig_bytes: 2,
+    resp_bytes: 0,
+    start: ts,
+    orig_end: "fin",
+    resp_end: "fin",
+    first_end: "orig",
+  });
+  view.handle({ ts, type: "conn.drop", ...flow, reason: "max-conns", limit: 1 });
+  view.handle(ruleAlert());
+  view.handle({ ts, type: "monitor.warning", kind: "accept-exhausted", message: "EMFILE" });
+  view.line("sockscope: a line of the CLI's own");
+  await view.close();
+  const lines = sink.text().trimEnd().split("\n");
+  assert.equal(lines.length, 5, sink.text());
+  assert.match(lines[0], /^listening on tcp \[::1\]:8000$/);
+  assert.match(lines[1], / drop +\[::1\]:5000 -> \[::1\]:8000 +max-conns \(limit 1\)$/);
+  assert.match(lines[2], / ALERT /);
+  assert.match(lines[3], / warn +accept-exhausted: EMFILE/);
+  assert.equal(lines[4], "sockscope: a line of the CLI's own");
+});
+
 test("the summary names totals, reasons, top sources and ports", () => {
   const stats: MonitorStats = {
     startedAt: ts,
