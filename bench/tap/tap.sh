@@ -4,6 +4,8 @@
 #   bench/tap/tap.sh                 # relay, connrate-relay, idle-relay  x  deno node bun
 #   bench/tap/tap.sh relay node      # a subset
 #   ROUNDS=1 bench/tap/tap.sh ...    # rounds per test (default 3; idle-relay 2)
+#   SECS=30 bench/tap/tap.sh connrate-relay   # a longer measured window (default 5 s): the
+#                                    # sustained rate, with the JIT's warm-up spread over it
 #
 # What runs (the shared harness, ../shared/bench, README "relay tests"):
 #   relay           iperf3 through the relay, forward then reverse (Gbit/s each way):
@@ -85,7 +87,7 @@ for t in $tests; do
   done
   case $t in
     relay) opts=(-r "${ROUNDS:-3}") ;;
-    connrate-relay) opts=(-r "${ROUNDS:-3}" --payload 64) ;;
+    connrate-relay) opts=(-r "${ROUNDS:-3}" --payload 64 --secs "${SECS:-5}") ;;
     idle-relay) opts=(-r "${IDLE_ROUNDS:-${ROUNDS:-2}}" --payload 64) ;;
   esac
   echo "[tap-bench $(date +%H:%M:%S)] == $t (${#cmds[@]} commands, loadavg $(cut -d' ' -f1-3 /proc/loadavg))" >&2
