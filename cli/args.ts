@@ -254,7 +254,7 @@ export function parseCommand(argv: readonly string[]): Command {
     kind: "listen",
     mode,
     listen,
-    print: quiet ? "none" : print,
+    print,
     quiet,
     log: values.log,
     outputs: outputs(values),
