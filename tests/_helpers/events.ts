@@ -1,12 +1,18 @@
 // Event fixtures shared by the format tests.
 import type { CloseReason, ConnCloseEvent, ConnOpenEvent, ServiceName } from "sockscope";
 
-/** The `i`-th of a run of loopback `conn.open` events: its own uid and client port, one shape for all. */
-export function numberedOpen(i: number): ConnOpenEvent {
+/** The uid of the `i`-th connection of a numbered run. */
+export function numberedUid(i: number): string {
+  return `C${String(i).padStart(17, "0")}`;
+}
+
+/** The flow fields of the `i`-th of a run of loopback connections: its own uid and client port. */
+export function numberedFlow(i: number): Pick<
+  ConnOpenEvent,
+  "uid" | "community_id" | "proto" | "src" | "sport" | "dst" | "dport"
+> {
   return {
-    ts: "2026-11-26T00:00:00.000Z",
-    type: "conn.open",
-    uid: `C${String(i).padStart(17, "0")}`,
+    uid: numberedUid(i),
     community_id: "1:x",
     proto: "tcp",
     src: "127.0.0.1",
@@ -14,6 +20,11 @@ export function numberedOpen(i: number): ConnOpenEvent {
     dst: "127.0.0.1",
     dport: 8000,
   };
+}
+
+/** The `i`-th of a run of loopback `conn.open` events, one shape for all. */
+export function numberedOpen(i: number): ConnOpenEvent {
+  return { ts: "2026-11-26T00:00:00.000Z", type: "conn.open", ...numberedFlow(i) };
 }
 
 /** A polite TCP connection's `conn.close` (both FINs, the peer first), with `extra` on top. */

@@ -20,10 +20,10 @@ import { loadPlatform } from "../../src/runtime/platform.ts";
 import { eventually, within } from "../_helpers/client.ts";
 import { coded, flakySink } from "../_helpers/sinks.ts";
 import { mountTmpfs } from "../_helpers/tmpfs.ts";
-import { numberedOpen } from "../_helpers/events.ts";
+import { numberedFlow, numberedOpen, numberedUid } from "../_helpers/events.ts";
 
 const ts = "2026-11-26T00:00:00.000Z";
-const uid = (i: number) => `C${String(i).padStart(17, "0")}`;
+const uid = numberedUid;
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 
 const open = (i: number): MonitorEvent => numberedOpen(i);
@@ -32,13 +32,7 @@ function close(i: number, extra: Partial<Record<string, unknown>> = {}): Monitor
   return {
     ts: "2026-11-26T00:00:01.000Z",
     type: "conn.close",
-    uid: uid(i),
-    community_id: "1:x",
-    proto: "tcp",
-    src: "127.0.0.1",
-    sport: 10000 + i,
-    dst: "127.0.0.1",
-    dport: 8000,
+    ...numberedFlow(i),
     reason: "fin",
     duration: 1,
     orig_bytes: 10,
