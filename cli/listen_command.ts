@@ -61,6 +61,8 @@ interface OutputWriter {
   readonly dropped: number;
   readonly droppedByCause: Record<string, number>;
   readonly written: number;
+  /** Records in the file, where a format writes none for some events (Zeek, EVE). */
+  readonly records?: number;
   reopen(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -372,7 +374,12 @@ export async function runListen(
         causes.map(([cause, n]) => `${cause} ${n.toLocaleString("en-US")}`).join(", ")
       }\n`;
     }
-    summary += `  ${out.flag}: ${count(w.written, "event")} written to ${out.name}\n`;
+    // conn.log and EVE write a record per closed connection (and alert), not per event.
+    summary += w.records !== undefined && w.records !== w.written && out.flag !== "pcap"
+      ? `  ${out.flag}: ${count(w.records, "record")} written to ${out.name} (of ${
+        count(w.written, "event")
+      })\n`
+      : `  ${out.flag}: ${count(w.written, "event")} written to ${out.name}\n`;
     if (unfinished.has(out)) {
       summary += `  ${out.flag}: ${out.name} took nothing for ${
         formatDuration(OUTPUT_CLOSE_WAIT_MS)

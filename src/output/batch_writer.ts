@@ -131,6 +131,7 @@ export class BatchWriter {
   /** 0: nothing scheduled; 1: a delayed write; -1: one on the next turn. */
   #scheduled = 0;
   #written = 0;
+  #recordsWritten = 0;
   #dropped = 0;
   #droppedByCause: Record<string, number> = {};
   #outage: Outage | undefined;
@@ -169,6 +170,15 @@ export class BatchWriter {
   /** Records written. */
   get written(): number {
     return this.#written;
+  }
+
+  /**
+   * Records with bytes written: {@linkcode BatchWriter.written} less the
+   * empty records of events a format writes nothing for (a header or footer
+   * is not a record).
+   */
+  get recordsWritten(): number {
+    return this.#recordsWritten;
   }
 
   /** Records dropped, whatever the cause. */
@@ -327,6 +337,7 @@ export class BatchWriter {
       }
       this.#headerDue = false;
       this.#written += count;
+      this.#recordsWritten += queue.recordsWithBytes(count);
       queue.shift(count);
       if (catchingUp) {
         // Progress: the next failure starts over from the shortest delay, and

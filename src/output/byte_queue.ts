@@ -120,6 +120,33 @@ export class ByteQueue {
   }
 
   /**
+   * How many of the first `count` records have bytes (a format with nothing
+   * to write for an event queues an empty record, so that the event is
+   * still counted in order).
+   *
+   * @example
+   * ```ts
+   * import { ByteQueue } from "./byte_queue.ts";
+   * const q = new ByteQueue();
+   * q.push("a\n");
+   * q.push(new Uint8Array(0));
+   * q.push("b\n");
+   * q.recordsWithBytes(3); // 2
+   * ```
+   */
+  recordsWithBytes(count: number): number {
+    const ends = this.#ends;
+    const last = Math.min(this.#first + count, ends.length);
+    let previous = this.#start;
+    let n = 0;
+    for (let i = this.#first; i < last; i++) {
+      if (ends[i] > previous) n++;
+      previous = ends[i];
+    }
+    return n;
+  }
+
+  /**
    * Removes the first `count` records (they were written). Views handed out
    * before are void from here on: the records left may move to the front.
    */

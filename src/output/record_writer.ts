@@ -171,6 +171,25 @@ export class RecordWriter {
     return this.#out.written;
   }
 
+  /**
+   * Records written: lines of the format in the sink (for conn.log one per
+   * closed connection), the header and footer not counted. Fewer than
+   * {@linkcode RecordWriter.written} when the format has nothing to write
+   * for some events.
+   *
+   * @example
+   * ```ts
+   * import { RecordWriter, ZeekConnFormat } from "@sockscope/sockscope";
+   * const sink = { write: () => Promise.resolve(), sync: () => Promise.resolve(), close: () => Promise.resolve() };
+   * const log = new RecordWriter(sink, new ZeekConnFormat());
+   * await log.close();
+   * console.log(log.records); // 0
+   * ```
+   */
+  get records(): number {
+    return this.#out.recordsWritten;
+  }
+
   /** The event listener to subscribe: queues the event and returns at once. */
   readonly handle = (event: MonitorEvent): void => {
     if (!this.#format.wantsData && isDroppable(event)) return;

@@ -106,6 +106,11 @@ test("listen with --log --zeek --eve --pcap --metrics: every file has every conn
     const third = await send(new TextEncoder().encode("third"));
     run.signal("SIGTERM");
     assert.equal((await within(run.exited, 20_000, "exit")).code, 0);
+    // The summary counts conn.log's and EVE's records, one per connection, not the events they saw.
+    const summary = run.stdout();
+    assert.match(summary, /zeek: 3 records written to \S*conn\.log \(of [\d,]+ events\)/);
+    assert.match(summary, /eve: 3 records written to \S*eve\.json \(of [\d,]+ events\)/);
+    assert.match(summary, /log: [\d,]+ events written to \S*ev\.ndjson\n/);
 
     // NDJSON: the first two before, the third after.
     const sports = (file: string) =>

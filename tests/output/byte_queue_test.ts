@@ -25,6 +25,20 @@ test("records come out whole and in order; peek takes as many as fit, at least o
   assert.deepEqual([q.records, q.bytes, q.peek(Infinity).count], [0, 0, 0]);
 });
 
+test("recordsWithBytes counts the records that have bytes among the first ones, after a shift too", () => {
+  const q = new ByteQueue();
+  const none = new Uint8Array(0);
+  for (const r of [none, "a\n", none, none, "b\n", "c\n", none]) q.push(r);
+  assert.equal(q.records, 7);
+  assert.equal(q.recordsWithBytes(1), 0, "an empty record first");
+  assert.equal(q.recordsWithBytes(5), 2);
+  assert.equal(q.recordsWithBytes(7), 3);
+  assert.equal(q.recordsWithBytes(100), 3, "no more than are queued");
+  q.shift(2); // none, "a\n"
+  assert.equal(q.recordsWithBytes(3), 1, "counted from the first record left");
+  assert.equal(q.recordsWithBytes(5), 2);
+});
+
 test("a view handed to a write stays intact while records are pushed and the buffer grows", () => {
   const q = new ByteQueue();
   const line = "x".repeat(999) + "\n";

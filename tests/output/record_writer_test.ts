@@ -105,6 +105,22 @@ test("the header comes once, before the first record; the footer after the last,
   assert.ok(sink.closed);
 });
 
+test("records counts the lines in the sink; written counts every event, those the format writes nothing for included", async () => {
+  const { format } = lineFormat(); // a line per conn.open, nothing for conn.close
+  const sink = flakySink(() => undefined);
+  const log = new RecordWriter(sink, format);
+  for (const i of range(0, 4)) {
+    log.handle(open(i));
+    log.handle(close(i));
+  }
+  await log.flush();
+  log.handle(close(4));
+  await log.close();
+  assert.equal(sink.files[0], ["H 0", ...range(0, 4).map(uid), "END", ""].join("\n"));
+  assert.equal(log.written, 9);
+  assert.equal(log.records, 4, "the four uid lines; header and footer are not records");
+});
+
 test("appending to a file that has content: the header is told its size", async () => {
   const { format, calls } = lineFormat();
   const sink = flakySink(() => undefined, "earlier run\n");
