@@ -5,8 +5,10 @@ usage: python3 bench/tap/report.py bench/results/<stamp>-tap [more result dirs..
 
 With several result directories (runs of the same code, say), the rounds of each test are
 pooled per measured window (the harness's --secs): the table gives the medians over every
-round of every run, and a last column the ratio each run had on its own and in how many runs
-the target held. On a VM whose speed moves in phases, one run's verdict near a target is a coin
+round of every run, the ratio each run had on its own and in how many runs the target held,
+and the ratio round by round (each round's sample against the plain relay's of the same round,
+measured seconds apart: the statistic least moved by the VM's slow and fast phases), with its
+quartiles and in how many rounds the target held. On a VM whose speed moves in phases, one run's verdict near a target is a coin
 toss; the pooled median over many rounds is the figure to quote.
 """
 import glob, json, os, statistics, sys
@@ -48,6 +50,18 @@ def ratio_to_plain(samples, label, metric):
     return statistics.median(ours) / statistics.median(plain)
 
 
+def paired_ratios(runs, label, metric):
+    """ours/plain of each round, paired by round within each run (the harness alternates the
+    commands round by round, so a round's two samples were measured seconds apart)."""
+    rt = label.split("-")[1]
+    out = []
+    for _, samples in runs:
+        for a, b in zip(samples.get(rt, []), samples.get(label, [])):
+            if metric in a and metric in b and a[metric]:
+                out.append(b[metric] / a[metric])
+    return sorted(out)
+
+
 def load_runs(dirs):
     """[(test, secs, pooled samples, [(run, samples)...])] in the order first seen."""
     groups = {}
@@ -78,16 +92,16 @@ def main():
             rounds = max(len(v) for v in samples.values())
             where = f", {len(runs)} runs pooled (up to {rounds} rounds of {secs:g} s per command)" if pooling else ""
             print(f"\n### {test}: {metric} [{unit}]{where}\n")
-            extra = " each run | runs at target |" if pooling else ""
+            extra = " each run | runs at target | round by round: median (quartiles) | rounds at target |" if pooling else ""
             print("| command | median (min–max) | ratio to plain relay | ratio to socat | target | |" + extra)
-            print("|---|---|---|---|---|---|" + ("---|---|" if pooling else ""))
+            print("|---|---|---|---|---|---|" + ("---|---|---|---|" if pooling else ""))
             for label in samples:
                 if label not in med:
                     continue
                 m = med[label]
                 lo, hi = rng[label]
                 if not label.startswith("ours-"):
-                    print(f"| {label} | {m:,.2f} ({lo:,.2f}–{hi:,.2f}) | | | | |" + (" | |" if pooling else ""))
+                    print(f"| {label} | {m:,.2f} ({lo:,.2f}–{hi:,.2f}) | | | | |" + (" | | | |" if pooling else ""))
                     continue
                 rt = label.split("-")[1]
                 r_plain = m / med[rt] if rt in med and med[rt] else float("nan")
@@ -100,6 +114,13 @@ def main():
                     each = [r for r in each if r is not None]
                     held = sum(bool(verdict(test, label, r, None)) for r in each)
                     row += " " + ", ".join(f"{r:.2f}" for r in each) + " | " + ("" if ok is None else f"{held} of {len(each)}") + " |"
+                    rounds = paired_ratios(runs, label, metric)
+                    if rounds:
+                        q1, q3 = rounds[len(rounds) // 4], rounds[(3 * len(rounds)) // 4]
+                        at = sum(bool(verdict(test, label, r, None)) for r in rounds)
+                        row += f" {statistics.median(rounds):.2f}× ({q1:.2f}–{q3:.2f}) | " + ("" if ok is None else f"{at} of {len(rounds)}") + " |"
+                    else:
+                        row += " | |"
                 print(row)
         if errs:
             print(f"\nharness errors: {errs}")
