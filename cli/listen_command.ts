@@ -61,7 +61,7 @@ interface OutputWriter {
   readonly dropped: number;
   readonly droppedByCause: Record<string, number>;
   readonly written: number;
-  /** Records in the file, where a format writes none for some events (Zeek, EVE). */
+  /** Records in the file, where a format writes none for some events (Zeek, EVE, bans). */
   readonly records?: number;
   reopen(): Promise<boolean>;
   close(): Promise<void>;
@@ -75,6 +75,12 @@ interface Output {
   readonly name: string;
   readonly path: string;
   readonly format?: RecordFormat;
+  /**
+   * A line per record, and none for most events (conn.log, EVE, the ban
+   * log): the summary counts the records. Not the pcap, whose records are
+   * packets.
+   */
+  readonly lineRecords?: boolean;
   sink?: Sink;
   writer?: OutputWriter;
 }
@@ -145,10 +151,17 @@ export async function runListen(
       name: extra.zeek,
       path: extra.zeek,
       format: new ZeekConnFormat({ json }),
+      lineRecords: true,
     });
   }
   if (extra.eve !== undefined) {
-    outputs.push({ flag: "eve", name: extra.eve, path: extra.eve, format: new EveFlowFormat() });
+    outputs.push({
+      flag: "eve",
+      name: extra.eve,
+      path: extra.eve,
+      format: new EveFlowFormat(),
+      lineRecords: true,
+    });
   }
   if (pcap && extra.pcap !== undefined) {
     outputs.push({ flag: "pcap", name: extra.pcap, path: extra.pcap, format: pcap });
@@ -159,6 +172,7 @@ export async function runListen(
       name: detect.banLog,
       path: detect.banLog,
       format: new BanLogFormat({ pid: platform.pid }),
+      lineRecords: true,
     });
   }
 
@@ -374,8 +388,7 @@ export async function runListen(
         causes.map(([cause, n]) => `${cause} ${n.toLocaleString("en-US")}`).join(", ")
       }\n`;
     }
-    // conn.log and EVE write a record per closed connection (and alert), not per event.
-    summary += w.records !== undefined && w.records !== w.written && out.flag !== "pcap"
+    summary += out.lineRecords && w.records !== undefined && w.records !== w.written
       ? `  ${out.flag}: ${count(w.records, "record")} written to ${out.name} (of ${
         count(w.written, "event")
       })\n`
