@@ -40,9 +40,14 @@ def verdict(test, label, r_plain, r_socat):
     return r_plain <= 2.0
 
 
+def plain_of(label):
+    """The plain relay a sockscope row is measured against: ours-node(-console) -> node."""
+    return label.split("-")[1]
+
+
 def ratio_to_plain(samples, label, metric):
     """median(label) / median(its runtime's plain relay) over the given samples, or None."""
-    rt = label.split("-")[1]
+    rt = plain_of(label)
     ours = [s[metric] for s in samples.get(label, []) if metric in s]
     plain = [s[metric] for s in samples.get(rt, []) if metric in s]
     if not ours or not plain or not statistics.median(plain):
@@ -53,7 +58,7 @@ def ratio_to_plain(samples, label, metric):
 def paired_ratios(runs, label, metric):
     """ours/plain of each round, paired by round within each run (the harness alternates the
     commands round by round, so a round's two samples were measured seconds apart)."""
-    rt = label.split("-")[1]
+    rt = plain_of(label)
     out = []
     for _, samples in runs:
         for a, b in zip(samples.get(rt, []), samples.get(label, [])):
@@ -103,7 +108,7 @@ def main():
                 if not label.startswith("ours-"):
                     print(f"| {label} | {m:,.2f} ({lo:,.2f}–{hi:,.2f}) | | | | |" + (" | | | |" if pooling else ""))
                     continue
-                rt = label.split("-")[1]
+                rt = plain_of(label)
                 r_plain = m / med[rt] if rt in med and med[rt] else float("nan")
                 r_socat = m / med["socat"] if "socat" in med and med["socat"] else None
                 ok = verdict(test, label, r_plain, r_socat)
@@ -114,11 +119,11 @@ def main():
                     each = [r for r in each if r is not None]
                     held = sum(bool(verdict(test, label, r, None)) for r in each)
                     row += " " + ", ".join(f"{r:.2f}" for r in each) + " | " + ("" if ok is None else f"{held} of {len(each)}") + " |"
-                    rounds = paired_ratios(runs, label, metric)
-                    if rounds:
-                        q1, q3 = rounds[len(rounds) // 4], rounds[(3 * len(rounds)) // 4]
-                        at = sum(bool(verdict(test, label, r, None)) for r in rounds)
-                        row += f" {statistics.median(rounds):.2f}× ({q1:.2f}–{q3:.2f}) | " + ("" if ok is None else f"{at} of {len(rounds)}") + " |"
+                    paired = paired_ratios(runs, label, metric)
+                    if paired:
+                        q1, q3 = paired[len(paired) // 4], paired[(3 * len(paired)) // 4]
+                        at = sum(bool(verdict(test, label, r, None)) for r in paired)
+                        row += f" {statistics.median(paired):.2f}× ({q1:.2f}–{q3:.2f}) | " + ("" if ok is None else f"{at} of {len(paired)}") + " |"
                     else:
                         row += " | |"
                 print(row)
