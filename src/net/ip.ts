@@ -282,10 +282,24 @@ export function formatHostPort(address: string, port: number): string {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Invalid port "${port}": expected an integer 0-65535`);
   }
-  if (address.indexOf(":") !== -1 && address.charCodeAt(0) !== OPEN_BRACKET) {
-    return `[${address}]:${port}`;
-  }
-  return `${address}:${port}`;
+  return `${bracketHost(address)}:${port}`;
+}
+
+/**
+ * An address as it stands before `:port`: IPv6 in brackets, IPv4 as is.
+ *
+ * @example
+ * ```ts
+ * import { bracketHost } from "./ip.ts";
+ *
+ * bracketHost("::1"); // "[::1]"
+ * bracketHost("127.0.0.1"); // "127.0.0.1"
+ * ```
+ */
+export function bracketHost(address: string): string {
+  return address.indexOf(":") !== -1 && address.charCodeAt(0) !== OPEN_BRACKET
+    ? `[${address}]`
+    : address;
 }
 
 /**

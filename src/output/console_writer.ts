@@ -15,13 +15,14 @@ import type {
   ConnCloseEvent,
   ConnOpenEvent,
   EpisodeEndEvent,
+  ListenerUpEvent,
   MonitorEvent,
 } from "../monitor/events.ts";
 import { escapeText, escapeTextLines } from "../format/safe_text.ts";
 import { hexdump } from "../format/hexdump.ts";
 import { formatBytes } from "../format/size.ts";
 import { formatDuration } from "../format/duration.ts";
-import { formatHostPort } from "../net/ip.ts";
+import { bracketHost, formatHostPort } from "../net/ip.ts";
 import type { Sink } from "./sink.ts";
 import { BatchWriter } from "./batch_writer.ts";
 import { EventBacklog } from "./event_backlog.ts";
@@ -127,6 +128,8 @@ export class ConsoleWriter {
   #dropped = 0;
   #droppedTotal = 0;
   #labels = new Map<string, string>();
+  /** `listener.up` events held until the end of the current task (see `handle`). */
+  #listeners: ListenerUpEvent[] = [];
   #out: BatchWriter;
   #skipped = 0;
   /** Reused for every close line (no object per connection). */
@@ -182,6 +185,12 @@ export class ConsoleWriter {
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
     if (this.#out.stopped) return;
+    if (event.type === "listener.up" && event.upstream_addr === undefined) {
+      // Subscribing replays every listener at once: `listen -p 1-1024` gets one line, not 1,024.
+      if (this.#listeners.push(event) === 1) queueMicrotask(this.#showListeners);
+      return;
+    }
+    if (this.#listeners.length > 0) this.#showListeners();
     if (!this.#connections && CONNECTION_LINES.has(event.type)) return;
     this.#backlog.push(event); // formatted in a batch with the others, within a few ms
   };
@@ -221,8 +230,36 @@ export class ConsoleWriter {
     return done;
   }
 
+  /**
+   * The listeners held (see `handle`): a line per protocol and address, the
+   * ports as runs (`listening on tcp 127.0.0.1:21-23,80 (4 ports)`). Tap
+   * listeners keep a line each, since each names its own upstream.
+   */
+  #showListeners = (): void => {
+    const held = this.#listeners;
+    if (held.length === 0) return;
+    this.#listeners = [];
+    this.#backlog.drain(); // after the events shown so far
+    const byAddress = new Map<string, { proto: string; host: string; ports: number[] }>();
+    for (const ev of held) {
+      const key = `${ev.proto} ${ev.host}`;
+      const group = byAddress.get(key);
+      if (group === undefined) {
+        byAddress.set(key, { proto: ev.proto, host: ev.host, ports: [ev.port] });
+      } else group.ports.push(ev.port);
+    }
+    for (const { proto, host, ports } of byAddress.values()) {
+      ports.sort((a, b) => a - b);
+      const where = ports.length === 1
+        ? formatHostPort(host, ports[0])
+        : `${bracketHost(host)}:${portRuns(ports, ports.length, Infinity)} (${ports.length} ports)`;
+      this.#enqueue(`${this.#paint(PAINT.bold, "listening")} on ${proto} ${where}\n`);
+    }
+  };
+
   /** Queues a line of the caller's own (already safe) text. */
   line(text: string): void {
+    this.#showListeners();
     this.#backlog.drain(); // after the events shown so far
     this.#enqueue(text + "\n");
   }
@@ -233,11 +270,13 @@ export class ConsoleWriter {
 
   /** Writes everything queued. */
   flush(): Promise<void> {
+    this.#showListeners();
     return this.#out.flush();
   }
 
   /** Flushes and closes the sink. */
   close(): Promise<void> {
+    this.#showListeners();
     return this.#out.close(false);
   }
 
@@ -483,15 +522,15 @@ function episodeText(e: AlertEpisode): string {
 }
 
 /**
- * Sorted ports as runs (`18190-18210,18300`), at most {@linkcode MAX_RUNS}
- * of them, then how many ports were not listed (`total` counts those past
- * the listed ones too).
+ * Sorted ports as runs (`18190-18210,18300`), at most `maxRuns` of them,
+ * then how many ports were not listed (`total` counts those past the listed
+ * ones too).
  */
-function portRuns(ports: readonly number[], total: number): string {
+function portRuns(ports: readonly number[], total: number, maxRuns = MAX_RUNS): string {
   let out = "";
   let runs = 0;
   let shown = 0;
-  for (let i = 0; i < ports.length && runs < MAX_RUNS;) {
+  for (let i = 0; i < ports.length && runs < maxRuns;) {
     let j = i;
     while (j + 1 < ports.length && ports[j + 1] === ports[j] + 1) j++;
     out += (runs > 0 ? "," : "") + (j > i ? `${ports[i]}-${ports[j]}` : `${ports[i]}`);

@@ -94,6 +94,22 @@ export function startCli(
   };
 }
 
+/**
+ * Waits for the console's line for the listeners of `proto` on 127.0.0.1 and
+ * returns the ports it names, in order (`listening on tcp
+ * 127.0.0.1:21-23,80 (4 ports)` gives 21, 22, 23, 80).
+ */
+export async function listeningPorts(run: CliRun, proto: "tcp" | "udp"): Promise<number[]> {
+  const [, runs] = await run.waitFor(
+    new RegExp(`listening on ${proto} 127\\.0\\.0\\.1:([\\d,-]+) \\(\\d+ ports\\)`),
+    `the ${proto} listening line`,
+  );
+  return runs.split(",").flatMap((range) => {
+    const [first, last = first] = range.split("-").map(Number);
+    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  });
+}
+
 /** Runs the CLI to completion and returns its exit code and output. */
 export async function runCli(args: string[], env: Record<string, string> = {}) {
   const run = startCli(args, env);

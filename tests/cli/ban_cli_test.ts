@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startCli } from "../_helpers/cli.ts";
+import { listeningPorts, startCli } from "../_helpers/cli.ts";
 import { connect, eventually, within } from "../_helpers/client.ts";
 import { freePorts } from "../_helpers/servers.ts";
 
@@ -30,9 +30,7 @@ test("listen --ban --ban-log: the scanner is banned and logged, then refused; ot
     join(dir, "ev.ndjson"),
   ]);
   try {
-    for (const p of ports) {
-      await run.waitFor(new RegExp(`listening on tcp 127\\.0\\.0\\.1:${p}`), `${p}`);
-    }
+    assert.deepEqual(await listeningPorts(run, "tcp"), ports.toSorted((a, b) => a - b));
     // The ignored source scans too: alerted, never banned.
     for (const from of ["127.0.0.5", "127.0.0.9"]) {
       for (const p of ports) {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
-import { startCli } from "../_helpers/cli.ts";
+import { listeningPorts, startCli } from "../_helpers/cli.ts";
 import { eventually, within } from "../_helpers/client.ts";
 import { freePorts } from "../_helpers/servers.ts";
 import { repoRoot } from "../_helpers/repo.ts";
@@ -107,9 +107,7 @@ test("honeypot: nmap, curl and openssl raise the right alerts in console, log, E
       Number(loaded.replace(/,/g, "")) > 2000,
       `ET Open and the local rules load: ${loaded}`,
     );
-    for (const p of ports) {
-      await run.waitFor(new RegExp(`listening on tcp 127\\.0\\.0\\.1:${p}`), `port ${p}`);
-    }
+    assert.deepEqual(await listeningPorts(run, "tcp"), ports.toSorted((a, b) => a - b));
 
     // 1. A connect scan of every port (and some closed ones around them).
     await client("nmap", ["-sT", "-Pn", "-n", "-p", ports.join(","), "127.0.0.1"], 60_000);

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { startCli } from "../_helpers/cli.ts";
+import { listeningPorts, startCli } from "../_helpers/cli.ts";
 import { within } from "../_helpers/client.ts";
 import { runtime } from "../_helpers/runtimes.ts";
 
@@ -69,7 +69,11 @@ test("nmap -sT: every handshake the kernel completed is recorded, and the monito
     ["unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"],
   );
   try {
-    await run.waitFor(/listening on tcp 127\.0\.0\.1:18220/, "the last listener");
+    assert.deepEqual(
+      await listeningPorts(run, "tcp"),
+      Array.from({ length: 21 }, (_, i) => 18200 + i),
+      "every listener up",
+    );
     const before = tcpCounters(run.pid);
     for (let i = 0; i < 3; i++) {
       const out = inNamespace(run.pid, [

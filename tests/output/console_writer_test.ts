@@ -93,6 +93,65 @@ test("text mode escapes every control byte and shows peers with IPv6 brackets", 
   assert.match(out, /close +\[::1\]:5000 -> \[::1\]:8000 +rst +in 2\.00 KiB +out 0 B +1\.50s/);
 });
 
+test("listeners replayed at once get a line per protocol and address, their ports as runs", async () => {
+  const sink = capture();
+  const view = new ConsoleWriter(sink, { print: "none" });
+  const up = (proto: "tcp" | "udp", host: string, port: number, upstream?: number) =>
+    view.handle({
+      ts,
+      type: "listener.up",
+      proto,
+      host,
+      port,
+      ...(upstream === undefined ? {} : { upstream_addr: "127.0.0.1", upstream_port: upstream }),
+    });
+  // What `listen -p 1-1000,8080 -u 53 -u 5353` and a `::1` listener replay, as subscribe does.
+  for (let p = 1; p <= 1000; p++) up("tcp", "127.0.0.1", p);
+  up("tcp", "127.0.0.1", 8080);
+  up("udp", "127.0.0.1", 5353);
+  up("udp", "127.0.0.1", 53);
+  up("tcp", "::1", 8000);
+  up("tcp", "::1", 8001);
+  // A tap's listeners each name their upstream.
+  up("tcp", "127.0.0.1", 6380, 6379);
+  up("tcp", "127.0.0.1", 6381, 6379);
+  view.handle({ ts, type: "conn.open", ...flow });
+  await view.close();
+  const lines = sink.text().trimEnd().split("\n");
+  assert.deepEqual(lines.slice(0, 5), [
+    "listening on tcp 127.0.0.1:1-1000,8080 (1001 ports)",
+    "listening on udp 127.0.0.1:53,5353 (2 ports)",
+    "listening on tcp [::1]:8000-8001 (2 ports)",
+    "listening on tcp 127.0.0.1:6380, relaying to 127.0.0.1:6379",
+    "listening on tcp 127.0.0.1:6381, relaying to 127.0.0.1:6379",
+  ]);
+  assert.match(
+    lines[5],
+    / open +\[::1\]:5000 -> \[::1\]:8000/,
+    "the connection after its listener",
+  );
+  assert.equal(lines.length, 6, sink.text());
+});
+
+test("a replay of listeners is shown before a line of the caller's own, and on close", async () => {
+  const sink = capture();
+  const view = new ConsoleWriter(sink, { print: "none" });
+  view.handle({ ts, type: "listener.up", proto: "tcp", host: "127.0.0.1", port: 18401 });
+  view.handle({ ts, type: "listener.up", proto: "tcp", host: "127.0.0.1", port: 18402 });
+  view.line("sockscope: metrics at http://127.0.0.1:9464/metrics");
+  await view.close();
+  assert.equal(
+    sink.text(),
+    "listening on tcp 127.0.0.1:18401-18402 (2 ports)\n" +
+      "sockscope: metrics at http://127.0.0.1:9464/metrics\n",
+  );
+  const single = capture();
+  const alone = new ConsoleWriter(single, {});
+  alone.handle({ ts, type: "listener.up", proto: "udp", host: "::1", port: 53 });
+  await alone.close();
+  assert.equal(single.text(), "listening on udp [::1]:53\n");
+});
+
 test("none mode prints lifecycle lines only; colour only when enabled", async () => {
   const plain = await render({ print: "none" });
   assert.ok(!plain.includes("| ok"));
