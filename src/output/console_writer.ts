@@ -1,5 +1,5 @@
 /**
- * Human-readable console output: a line per listener, connection open and
+ * Human-readable console output: a line per listening address (or tap), connection open and
  * close, alert, ban and episode, and (optionally) the bytes received and
  * what the fingerprints recognised, always escaped so that remote bytes can
  * never drive the terminal.
