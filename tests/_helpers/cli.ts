@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { parsePortSpec } from "sockscope";
 import { runtime } from "./runtimes.ts";
 import { within } from "./client.ts";
 
@@ -96,7 +97,7 @@ export function startCli(
 
 /**
  * Waits for the console's line for the listeners of `proto` on 127.0.0.1 and
- * returns the ports it names, in order (`listening on tcp
+ * returns the ports it names, sorted (`listening on tcp
  * 127.0.0.1:21-23,80 (4 ports)` gives 21, 22, 23, 80).
  */
 export async function listeningPorts(run: CliRun, proto: "tcp" | "udp"): Promise<number[]> {
@@ -104,10 +105,7 @@ export async function listeningPorts(run: CliRun, proto: "tcp" | "udp"): Promise
     new RegExp(`listening on ${proto} 127\\.0\\.0\\.1:([\\d,-]+) \\(\\d+ ports\\)`),
     `the ${proto} listening line`,
   );
-  return runs.split(",").flatMap((range) => {
-    const [first, last = first] = range.split("-").map(Number);
-    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
-  });
+  return parsePortSpec(runs); // the line's runs are in `-p`'s own form
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */
