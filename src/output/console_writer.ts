@@ -185,7 +185,7 @@ export class ConsoleWriter {
   /** The event listener to subscribe. */
   readonly handle = (event: MonitorEvent): void => {
     if (this.#out.stopped) return;
-    if (event.type === "listener.up" && event.upstream_addr === undefined) {
+    if (event.type === "listener.up") {
       // Subscribing replays every listener at once: `listen -p 1-1024` gets one line, not 1,024.
       if (this.#listeners.push(event) === 1) queueMicrotask(this.#showListeners);
       return;
@@ -240,20 +240,28 @@ export class ConsoleWriter {
     if (held.length === 0) return;
     this.#listeners = [];
     this.#backlog.drain(); // after the events shown so far
-    const byAddress = new Map<string, { proto: string; host: string; ports: number[] }>();
+    const lines = new Map<string, { first: ListenerUpEvent; ports: number[] }>();
     for (const ev of held) {
-      const key = `${ev.proto} ${ev.host}`;
-      const group = byAddress.get(key);
-      if (group === undefined) {
-        byAddress.set(key, { proto: ev.proto, host: ev.host, ports: [ev.port] });
-      } else group.ports.push(ev.port);
+      const key = ev.upstream_addr === undefined
+        ? `${ev.proto} ${ev.host}`
+        : `${ev.proto} ${ev.host} ${ev.port}`; // a tap: a line of its own
+      const line = lines.get(key);
+      if (line === undefined) lines.set(key, { first: ev, ports: [ev.port] });
+      else line.ports.push(ev.port);
     }
-    for (const { proto, host, ports } of byAddress.values()) {
+    for (const { first, ports } of lines.values()) {
       ports.sort((a, b) => a - b);
       const where = ports.length === 1
-        ? formatHostPort(host, ports[0])
-        : `${bracketHost(host)}:${portRuns(ports, ports.length, Infinity)} (${ports.length} ports)`;
-      this.#enqueue(`${this.#paint(PAINT.bold, "listening")} on ${proto} ${where}\n`);
+        ? formatHostPort(first.host, ports[0])
+        : `${bracketHost(first.host)}:${
+          portRuns(ports, ports.length, Infinity)
+        } (${ports.length} ports)`;
+      const upstream = first.upstream_addr === undefined
+        ? ""
+        : `, relaying to ${formatHostPort(first.upstream_addr, first.upstream_port ?? 0)}`;
+      this.#enqueue(
+        `${this.#paint(PAINT.bold, "listening")} on ${first.proto} ${where}${upstream}\n`,
+      );
     }
   };
 
@@ -286,14 +294,6 @@ export class ConsoleWriter {
 
   #format(ev: MonitorEvent): string {
     switch (ev.type) {
-      case "listener.up":
-        return `${this.#paint(PAINT.bold, "listening")} on ${ev.proto} ${
-          formatHostPort(ev.host, ev.port)
-        }${
-          ev.upstream_addr === undefined
-            ? ""
-            : `, relaying to ${formatHostPort(ev.upstream_addr, ev.upstream_port ?? 0)}`
-        }\n`;
       case "conn.open": {
         const label = `${peer(ev.src, ev.sport)} -> ${formatHostPort(ev.dst, ev.dport)}`;
         // Data lines carry only the uid; remember the peer for them (and only then).
